@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs every Debian package Triggerfish needs to build, run and test.
+# Idempotent; uses only Debian's archive.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang-format
+  # gRPC / protobuf (code generation and runtime)
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  # libraries named in DESIGN.md
+  libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libsqlite3-dev libre2-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  # test tooling: Python gRPC client for integration tests
+  python3 python3-grpcio python3-protobuf
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# valijson is header-only, but Debian's libvalijson-dev depends on the libraries
+# of all its adapters (~90 packages). Unpack only its headers into .deps/.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -f "$root/.deps/valijson/usr/include/valijson/validator.hpp" ]; then
+  tmp="$(mktemp -d)"
+  if ! (cd "$tmp" && apt-get download libvalijson-dev >/dev/null 2>&1); then
+    $SUDO apt-get update
+    (cd "$tmp" && apt-get download libvalijson-dev)
+  fi
+  mkdir -p "$root/.deps/valijson"
+  dpkg -x "$tmp"/libvalijson-dev_*.deb "$root/.deps/valijson"
+  rm -rf "$tmp"
+fi
