@@ -11,11 +11,18 @@
 #include <string_view>
 #include <type_traits>
 
+#include "absl/strings/string_view.h"
+
 namespace triggerfish::server {
 namespace strings_internal {
 
 inline void Append(std::string* out, std::string_view s) { out->append(s); }
 inline void Append(std::string* out, char c) { out->push_back(c); }
+
+// Exactly absl::string_view (no conversions, so no ambiguity with strings).
+template <typename T>
+requires std::same_as<T, absl::string_view>
+void Append(std::string* out, const T& s) { out->append(s.data(), s.size()); }
 
 template <typename T>
 requires(std::is_arithmetic_v<T> && !std::same_as<T, char> &&

@@ -1,0 +1,126 @@
+#include "server/config/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "server/common/strings.h"
+#include "yaml-cpp/yaml.h"
+
+namespace triggerfish::server {
+namespace {
+
+nlohmann::json ScalarToJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted: always a string
+  if (text == "true" || text == "True") return true;
+  if (text == "false" || text == "False") return false;
+  if (text == "null" || text == "~" || text.empty()) return nullptr;
+  char* end = nullptr;
+  const long long integer = std::strtoll(text.c_str(), &end, 10);
+  if (end != text.c_str() && *end == '\0') return integer;
+  const double number = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() && *end == '\0') return number;
+  return text;
+}
+
+nlohmann::json NodeToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(node);
+    case YAML::NodeType::Sequence: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : node) out.push_back(NodeToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& item : node) out[item.first.as<std::string>()] = NodeToJson(item.second);
+      return out;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+template <typename T>
+absl::Status Read(const nlohmann::json& j, const std::string& key, T* out) {
+  try {
+    *out = j.get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return absl::InvalidArgumentError(StrCat("config key \"", key, "\" has the wrong type"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<nlohmann::json> YamlToJson(const std::string& yaml_text) {
+  try {
+    return NodeToJson(YAML::Load(yaml_text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("invalid YAML: ", e.what()));
+  }
+}
+
+absl::Status LoadConfigFile(const std::string& path, ServerConfig* config) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(StrCat("cannot read config file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto json = YamlToJson(text.str());
+  if (!json.ok()) return absl::InvalidArgumentError(StrCat(path, ": ", json.status().message()));
+  if (json->is_null()) return absl::OkStatus();
+  if (!json->is_object()) return absl::InvalidArgumentError(StrCat(path, ": not a mapping"));
+  for (const auto& [key, value] : json->items()) {
+    absl::Status s;
+    if (key == "listen") {
+      s = Read(value, key, &config->listen);
+    } else if (key == "store") {
+      s = Read(value, key, &config->store_path);
+    } else if (key == "plugin_dirs") {
+      s = Read(value, key, &config->plugin_dirs);
+    } else if (key == "log_level") {
+      s = Read(value, key, &config->log_level);
+    } else if (key == "seed_rules") {
+      s = Read(value, key, &config->seed_rules);
+    } else if (key == "max_message_bytes") {
+      s = Read(value, key, &config->max_message_bytes);
+    } else if (key == "limits") {
+      if (!value.is_object())
+        return absl::InvalidArgumentError("config key \"limits\" must be a mapping");
+      auto& l = config->limits;
+      for (const auto& [lk, lv] : value.items()) {
+        const std::string name = StrCat("limits.", lk);
+        if (lk == "max_condition_depth")
+          s = Read(lv, name, &l.max_condition_depth);
+        else if (lk == "max_predicates")
+          s = Read(lv, name, &l.max_predicates);
+        else if (lk == "max_actions")
+          s = Read(lv, name, &l.max_actions);
+        else if (lk == "max_event_types")
+          s = Read(lv, name, &l.max_event_types);
+        else if (lk == "max_regex_length")
+          s = Read(lv, name, &l.max_regex_length);
+        else if (lk == "regex_max_mem")
+          s = Read(lv, name, &l.regex_max_mem);
+        else if (lk == "max_value_length")
+          s = Read(lv, name, &l.max_value_length);
+        else if (lk == "max_list_values")
+          s = Read(lv, name, &l.max_list_values);
+        else if (lk == "max_rule_bytes")
+          s = Read(lv, name, &l.max_rule_bytes);
+        else if (lk == "max_rules_per_tenant")
+          s = Read(lv, name, &l.max_rules_per_tenant);
+        else
+          return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", name, "\""));
+        if (!s.ok()) return s;
+      }
+    } else {
+      return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", key, "\""));
+    }
+    if (!s.ok()) return absl::InvalidArgumentError(StrCat(path, ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace triggerfish::server

@@ -1,0 +1,45 @@
+#pragma once
+
+// Server configuration: defaults that start a working server with no config
+// at all, overridden by a YAML file, overridden by command-line flags.
+//
+// YAML keys (all optional):
+//   listen: "0.0.0.0:50051"        # gRPC address
+//   store: "triggerfish.db"        # SQLite file
+//   plugin_dirs: ["plugins"]       # directories of action plugins
+//   log_level: "info"              # trace, debug, info, warn, error
+//   seed_rules: "rules.yaml"       # rules created for tenant "default" when it has none
+//   max_message_bytes: 4194304     # largest gRPC message accepted
+//   limits: { max_condition_depth: 32, max_predicates: 256, max_actions: 32,
+//             max_event_types: 32, max_regex_length: 1024, regex_max_mem: 1048576,
+//             max_value_length: 4096, max_list_values: 1000, max_rule_bytes: 262144,
+//             max_rules_per_tenant: 20000 }
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "server/engine/limits.h"
+
+namespace triggerfish::server {
+
+struct ServerConfig {
+  std::string listen = "0.0.0.0:50051";
+  std::string store_path = "triggerfish.db";
+  std::vector<std::string> plugin_dirs;
+  std::string log_level = "info";
+  std::string seed_rules;
+  int max_message_bytes = 4 * 1024 * 1024;
+  engine::RuleLimits limits;
+};
+
+// Reads a YAML config file over `config`. Unknown keys and wrong types are
+// errors naming the key.
+absl::Status LoadConfigFile(const std::string& path, ServerConfig* config);
+
+// Parses YAML text into JSON: plain scalars become numbers, booleans or null
+// where they look like one; quoted scalars stay strings.
+absl::StatusOr<nlohmann::json> YamlToJson(const std::string& yaml_text);
+
+}  // namespace triggerfish::server

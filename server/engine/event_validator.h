@@ -1,0 +1,18 @@
+#pragma once
+
+// Checks an incoming event before it reaches the trigger cycle.
+
+#include <string_view>
+
+#include "server/common/violations.h"
+#include "triggerfish/v1/event.pb.h"
+
+namespace triggerfish::server::engine {
+
+// Adds a violation under `prefix` ("event.") for every malformed part of
+// `event`: missing or over-long id, invalid type, missing ticket or ticket id,
+// unknown enum numbers, out-of-range timestamps, non-finite numbers in custom
+// fields.
+void ValidateEvent(const v1::Event& event, std::string_view prefix, Violations* violations);
+
+}  // namespace triggerfish::server::engine

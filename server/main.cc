@@ -1,0 +1,78 @@
+// triggerfishd: the Triggerfish rule engine as a gRPC service.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "server/server.h"
+#include "spdlog/spdlog.h"
+
+int main(int argc, char** argv) {
+  using triggerfish::server::ServerConfig;
+  CLI::App app{"triggerfishd: customer-service automation engine (gRPC)"};
+  std::string config_file;
+  std::string listen, store, log_level, seed_rules;
+  std::vector<std::string> plugin_dirs;
+  int grace_ms = 10000;
+  app.add_option("--config", config_file, "YAML config file; flags override its values")
+      ->check(CLI::ExistingFile);
+  app.add_option("--listen", listen,
+                 "gRPC listen address (default 0.0.0.0:50051; port 0 picks one)");
+  app.add_option("--store", store,
+                 "SQLite database file (default triggerfish.db in the working directory)");
+  app.add_option("--plugin-dir", plugin_dirs, "directory of action plugins (repeatable)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error (default info)");
+  app.add_option("--seed-rules", seed_rules,
+                 "YAML rules created for tenant 'default' when it has no rules");
+  app.add_option("--shutdown-grace-ms", grace_ms,
+                 "on SIGTERM/SIGINT, time in-flight calls get to finish (default 10000)");
+  CLI11_PARSE(app, argc, argv);
+
+  ServerConfig config;
+  if (!config_file.empty()) {
+    if (auto s = triggerfish::server::LoadConfigFile(config_file, &config); !s.ok()) {
+      std::cerr << "triggerfishd: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  if (!listen.empty()) config.listen = listen;
+  if (!store.empty()) config.store_path = store;
+  if (!plugin_dirs.empty()) config.plugin_dirs = plugin_dirs;
+  if (!log_level.empty()) config.log_level = log_level;
+  if (!seed_rules.empty()) config.seed_rules = seed_rules;
+
+  const auto level = spdlog::level::from_str(config.log_level);
+  if (level == spdlog::level::off && config.log_level != "off") {
+    std::cerr << "triggerfishd: unknown log level \"" << config.log_level << "\"\n";
+    return 2;
+  }
+  spdlog::set_level(level);
+
+  // Block the shutdown signals before any gRPC thread exists, so that every
+  // thread inherits the mask and only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = triggerfish::server::Server::Start(config);
+  if (!server.ok()) {
+    spdlog::critical("cannot start: {}", std::string(server.status().message()));
+    return 1;
+  }
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    spdlog::info("received signal {}; draining for up to {} ms", signal, grace_ms);
+    (*server)->Shutdown(std::chrono::milliseconds(grace_ms));
+  });
+  (*server)->Wait();
+  waiter.join();
+  spdlog::info("triggerfishd stopped");
+  return 0;
+}

@@ -1,0 +1,109 @@
+#include "server/server.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/api/event_service.h"
+#include "server/api/rule_service.h"
+#include "server/api/tenant.h"
+#include "server/common/strings.h"
+#include "server/engine/action.h"
+#include "server/rules/rule_manager.h"
+#include "server/store/sqlite_store.h"
+#include "spdlog/spdlog.h"
+
+namespace triggerfish::server {
+namespace {
+
+// Creates the rules of `path` (YAML: `rules: [...]`) for the default tenant
+// when it has none yet.
+absl::Status SeedRules(const std::string& path, rules::RuleManager* rules) {
+  if (!rules->Snapshot(api::kDefaultTenant)->rules().empty()) {
+    spdlog::info("tenant {} already has rules; {} not applied", api::kDefaultTenant, path);
+    return absl::OkStatus();
+  }
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(StrCat("cannot read seed rules ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto json = YamlToJson(text.str());
+  if (!json.ok()) return absl::InvalidArgumentError(StrCat(path, ": ", json.status().message()));
+  const nlohmann::json& list =
+      json->is_object() && json->contains("rules") ? (*json)["rules"] : *json;
+  if (!list.is_array())
+    return absl::InvalidArgumentError(StrCat(path, ": expected a list `rules`"));
+  int created = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    v1::CreateRuleRequest request;
+    auto parsed =
+        google::protobuf::util::JsonStringToMessage(list[i].dump(), request.mutable_rule());
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          StrCat(path, ": rules[", i, "]: ", std::string(parsed.message())));
+    }
+    request.set_rule_id(request.rule().id());
+    auto rule = rules->Create(api::kDefaultTenant, request);
+    if (!rule.ok()) {
+      return absl::InvalidArgumentError(
+          StrCat(path, ": rules[", i, "]: ", rule.status().message()));
+    }
+    ++created;
+  }
+  spdlog::info("created {} rules from {}", created, path);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Server::Server() = default;
+Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config) {
+  std::unique_ptr<Server> server(new Server());
+  auto store = store::SqliteStore::Open(config.store_path);
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+  server->catalog_ = std::make_unique<engine::EmptyActionCatalog>();
+  server->rules_ = std::make_unique<rules::RuleManager>(server->store_.get(),
+                                                        server->catalog_.get(), config.limits);
+  if (auto s = server->rules_->Load(); !s.ok()) return s;
+  if (!config.seed_rules.empty()) {
+    if (auto s = SeedRules(config.seed_rules, server->rules_.get()); !s.ok()) return s;
+  }
+  server->rule_service_ = std::make_unique<api::RuleService>(server->rules_.get());
+  server->event_service_ =
+      std::make_unique<api::EventService>(server->rules_.get(), server->catalog_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  builder.RegisterService(server->rule_service_.get());
+  builder.RegisterService(server->event_service_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (!server->grpc_server_ || server->port_ == 0) {
+    return absl::UnavailableError(StrCat("cannot listen on ", config.listen));
+  }
+  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  spdlog::info("triggerfishd serving on port {} (store {})", server->port_, config.store_path);
+  return server;
+}
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (shut_down_ || !grpc_server_) return;
+  shut_down_ = true;
+  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+void Server::Wait() {
+  if (grpc_server_) grpc_server_->Wait();
+}
+
+}  // namespace triggerfish::server

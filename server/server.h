@@ -1,0 +1,64 @@
+#pragma once
+
+// Assembles triggerfishd: opens the store, loads the rules, serves the gRPC
+// API (with grpc.health.v1 and server reflection) until shut down.
+//
+//   auto server = Server::Start(config);
+//   if (!server.ok()) ...;
+//   (*server)->Wait();  // until Shutdown() from another thread
+
+#include <chrono>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "server/config/config.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace triggerfish::server {
+
+namespace store {
+class Store;
+}
+namespace rules {
+class RuleManager;
+}
+namespace engine {
+class ActionCatalog;
+}
+namespace api {
+class RuleService;
+class EventService;
+}  // namespace api
+
+class Server {
+ public:
+  // Starts serving; health is SERVING when this returns OK.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerConfig& config);
+  ~Server();
+
+  // The port the gRPC server listens on (useful with port 0).
+  int port() const { return port_; }
+
+  // Health turns NOT_SERVING, in-flight calls get until `grace` to finish,
+  // then the rest are cancelled. Idempotent.
+  void Shutdown(std::chrono::milliseconds grace);
+  // Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  Server();
+
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<engine::ActionCatalog> catalog_;
+  std::unique_ptr<rules::RuleManager> rules_;
+  std::unique_ptr<api::RuleService> rule_service_;
+  std::unique_ptr<api::EventService> event_service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace triggerfish::server

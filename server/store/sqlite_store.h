@@ -1,0 +1,47 @@
+#pragma once
+
+// Store on an SQLite file: WAL journal, busy_timeout set first,
+// synchronous=FULL so that a committed transaction survives power loss.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "server/store/store.h"
+
+struct sqlite3;
+
+namespace triggerfish::server::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating when missing) the database at `path` and migrates its
+  // schema to the current version.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore() override;
+
+  absl::StatusOr<std::vector<StoredRule>> LoadRules() override;
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(std::string_view tenant,
+                                                           std::string_view request_id) override;
+  absl::Status InsertRule(std::string_view tenant, const v1::Rule& rule,
+                          const RequestRecord* record) override;
+  absl::Status UpdateRule(std::string_view tenant, const v1::Rule& rule, int64_t expected_revision,
+                          const RequestRecord* record) override;
+  absl::Status DeleteRule(std::string_view tenant, std::string_view id, int64_t expected_revision,
+                          const RequestRecord* record) override;
+
+ private:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  absl::Status Migrate();
+  absl::Status Exec(const char* sql);
+  absl::Status WriteRecord(std::string_view tenant, const RequestRecord& record);
+  // Runs `body` in a transaction (BEGIN IMMEDIATE ... COMMIT), rolling back
+  // when it fails.
+  template <typename Body>
+  absl::Status InTransaction(Body&& body);
+
+  std::mutex mu_;
+  sqlite3* db_;
+};
+
+}  // namespace triggerfish::server::store
