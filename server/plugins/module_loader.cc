@@ -83,7 +83,9 @@ absl::Status CheckAction(const tf_plugin_descriptor& plugin, size_t index) {
 absl::StatusOr<const tf_plugin_descriptor*> OpenPluginModule(const std::filesystem::path& file) {
   boost::dll::shared_library library;
   try {
-    library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    // An absolute path: dlopen would search the library path for a bare name.
+    library.load(std::filesystem::absolute(file),
+                 boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
     return Invalid(absl::StrCat("cannot load module: ", DlError(e.what())));
   }

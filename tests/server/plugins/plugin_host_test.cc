@@ -199,7 +199,7 @@ TEST_F(PluginHostTest, OversizedResultIsPermanent) {
 }
 
 TEST_F(PluginHostTest, ValidateParamsReportsPathsOfViolations) {
-  ASSERT_TRUE(host_->LoadFile(std::filesystem::path(TF_BUNDLED_PLUGIN_DIR) / "ticket.so").ok());
+  ASSERT_TRUE(host_->LoadFile(TF_TICKET_PLUGIN).ok());
   auto violations = host_->ValidateParams(
       "ticket.set_fields", Json::parse(R"({"status": "archived", "colour": "red"})"));
   ASSERT_TRUE(violations.ok());
