@@ -134,26 +134,31 @@ class FakeHost {
     // if the plugin has no such action.
     Outcome Execute(std::string_view type, const Json& params, const Json& ticket,
                     const Json& event = Json::object(), const ExecuteOptions& options = {}) {
+      std::string ticket_id;
+      if (ticket.is_object() && ticket.contains("id") && ticket["id"].is_string()) {
+        ticket_id = ticket["id"].get<std::string>();
+      }
+      return ExecuteText(type, params.dump(), ticket.dump(), event.dump(), ticket_id, options);
+    }
+
+    // As Execute, with the JSON documents passed as text exactly as given
+    // (e.g. to test how an action handles malformed input).
+    Outcome ExecuteText(std::string_view type, std::string_view params_json,
+                        std::string_view ticket_json, std::string_view event_json,
+                        const std::string& ticket_id = "", const ExecuteOptions& options = {}) {
       const tf_action_descriptor* action = FindAction(type);
       if (action == nullptr) {
         throw std::runtime_error("plugin '" + std::string(descriptor_->name) + "' has no action '" +
                                  std::string(type) + "'");
       }
-      std::string ticket_id;
-      if (ticket.is_object() && ticket.contains("id") && ticket["id"].is_string()) {
-        ticket_id = ticket["id"].get<std::string>();
-      }
       Execution execution(host_, Scope{options.tenant, descriptor_->name, ticket_id});
-      std::string params_text = params.dump();
-      std::string ticket_text = ticket.dump();
-      std::string event_text = event.dump();
       tf_execute_request request{};
       request.struct_size = sizeof(request);
       request.attempt = options.attempt;
       request.ctx = execution.ctx();
-      request.params_json = {params_text.data(), params_text.size()};
-      request.ticket_json = {ticket_text.data(), ticket_text.size()};
-      request.event_json = {event_text.data(), event_text.size()};
+      request.params_json = {params_json.data(), params_json.size()};
+      request.ticket_json = {ticket_json.data(), ticket_json.size()};
+      request.event_json = {event_json.data(), event_json.size()};
       request.operation_id = {options.operation_id.data(), options.operation_id.size()};
       request.deadline_unix_micros = options.deadline_unix_micros;
       Outcome outcome;
