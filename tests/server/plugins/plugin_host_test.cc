@@ -122,6 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"abi_major_mismatch", "ABI major version 2 is not supported (host ABI is 1.0)"},
         Refusal{"abi_minor_newer", "ABI version 1.7 is newer than the host's 1.0"},
         Refusal{"missing_entry", "does not export tf_plugin_entry_v1 (not a Triggerfish plugin)"},
+        Refusal{"no_execute", "action 'no_execute.echo': missing execute function"},
         Refusal{"init_fails", "init failed (PERMANENT): cannot reach the license server"},
         Refusal{"wrong_prefix",
                 "action type 'ticket.echo' must start with 'wrong_prefix.' followed by [a-z0-9_]+"},
