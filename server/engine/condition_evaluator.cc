@@ -228,8 +228,9 @@ bool EvaluatePredicate(const CompiledPredicate& p, const EvalInput& in, Trace* t
       break;
   }
   if (actual.kind == ValueKind::kAbsent) {
-    // An empty tag list is still a list: includes_none holds, the others not.
-    if (p.field.type() == FieldType::kTags) return p.op == Op::kIncludesNone;
+    // An empty tag list is still a list: includes_none holds, includes_any
+    // not, includes_all only of nothing.
+    if (p.field.type() == FieldType::kTags) return Includes(p, actual, trace);
     Note(trace, "field is absent");
     return false;
   }
