@@ -72,6 +72,41 @@ void Encode(int32_t cp, std::string* out) {
   }
 }
 
+// Code points whose Unicode simple case folding (CaseFolding.txt, status C
+// and S) differs from their lower-case mapping: lower-casing leaves them
+// as they are, folding maps them to the letter they are a variant of.
+int32_t FoldException(int32_t cp) {
+  switch (cp) {
+    case 0x00B5:  // micro sign
+      return 0x03BC;
+    case 0x017F:  // long s
+      return 0x0073;
+    case 0x0345:  // combining ypogegrammeni
+    case 0x1FBE:  // prosgegrammeni
+      return 0x03B9;
+    case 0x03C2:  // final sigma
+      return 0x03C3;
+    case 0x03D0:
+      return 0x03B2;
+    case 0x03D1:
+      return 0x03B8;
+    case 0x03D5:
+      return 0x03C6;
+    case 0x03D6:
+      return 0x03C0;
+    case 0x03F0:
+      return 0x03BA;
+    case 0x03F1:
+      return 0x03C1;
+    case 0x03F5:
+      return 0x03B5;
+    case 0x1E9B:  // long s with dot above
+      return 0x1E61;
+    default:
+      return -1;
+  }
+}
+
 }  // namespace
 
 std::string FoldCase(std::string_view text) {
@@ -92,8 +127,8 @@ std::string FoldCase(std::string_view text) {
       out.push_back(text[start]);
       continue;
     }
-    if (cp == 0x03C2) {
-      cp = 0x03C3;  // final sigma folds to sigma
+    if (const int32_t folded = FoldException(cp); folded >= 0) {
+      cp = folded;
     } else if (locale != static_cast<locale_t>(0)) {
       cp = static_cast<int32_t>(towlower_l(static_cast<wint_t>(cp), locale));
     }

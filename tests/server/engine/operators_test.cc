@@ -232,6 +232,15 @@ TEST_F(OperatorsTest, IgnoreCaseIsOnWholeUnicodeValues) {
   EXPECT_FALSE(h_.Holds(Pred("ticket.tags", "includes_any", R"(["vip-ärger"])"), e));
 }
 
+TEST_F(OperatorsTest, IgnoreCaseTextOperatorsAgreeWithCaseInsensitiveRegexes) {
+  // A dose written with the micro sign matches one written with Greek mu,
+  // whether the rule uses contains or matches.
+  const std::string e = TicketEvent(R"("description": "Patient got 5 µg too much")");
+  EXPECT_TRUE(h_.Holds(PredIgnoreCase("ticket.description", "contains", R"("5 μG")"), e));
+  EXPECT_TRUE(h_.Holds(PredIgnoreCase("ticket.description", "matches", R"("5 μG")"), e));
+  EXPECT_FALSE(h_.Holds(Pred("ticket.description", "contains", R"("5 μg")"), e));
+}
+
 // ---------------------------------------------------------------- ordered enums
 
 TEST_F(OperatorsTest, StatusIsComparesByName) {
