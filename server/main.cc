@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
     (*server)->Shutdown(std::chrono::milliseconds(grace_ms));
   });
   (*server)->Wait();
+  spdlog::info("gRPC server shut down");
   waiter.join();
   spdlog::info("triggerfishd stopped");
   return 0;

@@ -1,0 +1,144 @@
+#include "tests/testing/server_process.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+
+#ifndef TRIGGERFISHD_PATH
+#error "TRIGGERFISHD_PATH must name the triggerfishd binary"
+#endif
+
+namespace triggerfish::testing {
+
+namespace {
+
+// A test client is often idle (blocked in waitpid) while its server shuts
+// down; gRPC then reads the server's GOAWAY only when its backup poller runs,
+// every 5 s by default. Poll often so that graceful shutdowns take as long as
+// they would with a busy client.
+const bool kFastBackupPoll = [] {
+  setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "50", /*overwrite=*/0);
+  return true;
+}();
+
+}  // namespace
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args)
+    : extra_args_(std::move(extra_args)) {
+  char pattern[] = "/tmp/triggerfish-test-XXXXXX";
+  dir_ = mkdtemp(pattern);
+  store_path_ = dir_ + "/triggerfish.db";
+  log_path_ = dir_ + "/server.log";
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Kill();
+  std::string command = "rm -rf '" + dir_ + "'";
+  (void)std::system(command.c_str());
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
+  // A channel of its own (no subchannel shared with channels to an earlier
+  // server process on the same port, and so none of their reconnect backoff).
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address(), grpc::InsecureChannelCredentials(), args);
+}
+
+std::string ServerProcess::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool ServerProcess::Start() {
+  if (port_ == 0) port_ = FreePort();
+  std::vector<std::string> args = {TRIGGERFISHD_PATH, "--listen",    address(), "--store",
+                                   store_path_,       "--log-level", "debug"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // The server logs this line once it listens; then its health must say
+  // SERVING. Polling the log avoids the channel's reconnect backoff that
+  // probing a closed port would start.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (log().find("triggerfishd serving on port") == std::string::npos) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;  // exited during start-up
+    }
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto health = grpc::health::v1::Health::NewStub(Channel());
+  grpc::ClientContext context;
+  context.set_wait_for_ready(true);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  if (health->Check(&context, request, &response).ok() &&
+      response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+    return true;
+  }
+  Kill();
+  return false;
+}
+
+int ServerProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+bool ServerProcess::Restart() {
+  Stop();
+  return Start();
+}
+
+}  // namespace triggerfish::testing

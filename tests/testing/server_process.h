@@ -1,0 +1,58 @@
+#pragma once
+
+// Runs the real triggerfishd binary for integration tests: on a free loopback
+// port, with its store in a temporary directory, waiting until its health
+// service says SERVING. Restart() keeps the store; Kill() sends SIGKILL.
+//
+//   ServerProcess server;
+//   ASSERT_TRUE(server.Start());
+//   auto stub = v1::RuleService::NewStub(server.Channel());
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+
+namespace triggerfish::testing {
+
+class ServerProcess {
+ public:
+  // `extra_args` are appended to the command line.
+  explicit ServerProcess(std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+
+  // Starts the server and waits (up to 20 s) until it is SERVING. On
+  // failure, returns false and leaves the server's log in log().
+  bool Start();
+  // SIGTERM and wait; returns the exit status (as from waitpid).
+  int Stop();
+  // SIGKILL and reap.
+  void Kill();
+  // Stop() then Start() on the same store and port.
+  bool Restart();
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::shared_ptr<grpc::Channel> Channel() const;
+  const std::string& store_path() const { return store_path_; }
+  const std::string& dir() const { return dir_; }
+  // What the server wrote to stdout/stderr so far.
+  std::string log() const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  std::vector<std::string> extra_args_;
+  std::string dir_;
+  std::string store_path_;
+  std::string log_path_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// A port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
+}  // namespace triggerfish::testing
