@@ -7,11 +7,16 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/actions/host_api.h"
+#include "server/actions/plugin_action_catalog.h"
+#include "server/actions/unit_of_work.h"
 #include "server/api/event_service.h"
+#include "server/api/plugin_service.h"
 #include "server/api/rule_service.h"
 #include "server/api/tenant.h"
 #include "server/common/strings.h"
 #include "server/engine/action.h"
+#include "server/plugins/plugin_host.h"
 #include "server/rules/rule_manager.h"
 #include "server/store/sqlite_store.h"
 #include "spdlog/spdlog.h"
@@ -67,7 +72,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   auto store = store::SqliteStore::Open(config.store_path);
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
-  server->catalog_ = std::make_unique<engine::EmptyActionCatalog>();
+  server->state_cache_ = std::make_unique<actions::PluginStateCache>(server->store_.get());
+
+  plugins::PluginHostOptions plugin_options;
+  for (const auto& dir : config.plugin_dirs.empty() ? DefaultPluginDirs() : config.plugin_dirs) {
+    plugin_options.directories.emplace_back(dir);
+  }
+  for (const auto& [name, plugin_config] : config.plugin_configs) {
+    plugin_options.configs[name] = plugin_config;
+  }
+  plugin_options.skip_bad_plugins = config.skip_bad_plugins;
+  server->plugin_host_ =
+      std::make_unique<plugins::PluginHost>(actions::ServerHostApi(), std::move(plugin_options));
+  if (auto s = server->plugin_host_->LoadAll(); !s.ok()) return s;
+  server->catalog_ = std::make_unique<actions::PluginActionCatalog>(
+      server->plugin_host_.get(), std::chrono::milliseconds(config.inline_action_timeout_ms));
   server->rules_ = std::make_unique<rules::RuleManager>(server->store_.get(),
                                                         server->catalog_.get(), config.limits);
   if (auto s = server->rules_->Load(); !s.ok()) return s;
@@ -75,8 +94,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     if (auto s = SeedRules(config.seed_rules, server->rules_.get()); !s.ok()) return s;
   }
   server->rule_service_ = std::make_unique<api::RuleService>(server->rules_.get());
-  server->event_service_ =
-      std::make_unique<api::EventService>(server->rules_.get(), server->catalog_.get());
+  server->event_service_ = std::make_unique<api::EventService>(
+      server->rules_.get(), server->catalog_.get(), server->state_cache_.get());
+  server->plugin_service_ = std::make_unique<api::PluginService>(server->plugin_host_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -86,6 +106,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.SetMaxSendMessageSize(config.max_message_bytes);
   builder.RegisterService(server->rule_service_.get());
   builder.RegisterService(server->event_service_.get());
+  builder.RegisterService(server->plugin_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->port_ == 0) {
     return absl::UnavailableError(StrCat("cannot listen on ", config.listen));

@@ -31,7 +31,14 @@ class ActionCatalog;
 namespace api {
 class RuleService;
 class EventService;
+class PluginService;
 }  // namespace api
+namespace plugins {
+class PluginHost;
+}
+namespace actions {
+class PluginStateCache;
+}
 
 class Server {
  public:
@@ -52,10 +59,13 @@ class Server {
   Server();
 
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<actions::PluginStateCache> state_cache_;
+  std::unique_ptr<plugins::PluginHost> plugin_host_;
   std::unique_ptr<engine::ActionCatalog> catalog_;
   std::unique_ptr<rules::RuleManager> rules_;
   std::unique_ptr<api::RuleService> rule_service_;
   std::unique_ptr<api::EventService> event_service_;
+  std::unique_ptr<api::PluginService> plugin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -32,6 +32,8 @@ grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
   options.tenant = tenant;
   options.explain = true;
   options.dry_run = true;
+  actions::UnitOfWork work(tenant, state_, /*dry_run=*/true);  // discarded
+  options.work = &work;
   engine::CycleResult result = cycle_.Run(*rule_set, event, options);
 
   for (auto& fired : result.fired_rules) *response->add_fired_rules() = std::move(fired);

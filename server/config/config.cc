@@ -1,5 +1,6 @@
 #include "server/config/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -54,6 +55,14 @@ absl::Status Read(const nlohmann::json& j, const std::string& key, T* out) {
 
 }  // namespace
 
+std::vector<std::string> DefaultPluginDirs() {
+  for (const char* dir : {TRIGGERFISH_INSTALL_PLUGIN_DIR, TRIGGERFISH_BUILD_PLUGIN_DIR}) {
+    std::error_code error;
+    if (std::filesystem::is_directory(dir, error)) return {dir};
+  }
+  return {};
+}
+
 absl::StatusOr<nlohmann::json> YamlToJson(const std::string& yaml_text) {
   try {
     return NodeToJson(YAML::Load(yaml_text));
@@ -79,6 +88,16 @@ absl::Status LoadConfigFile(const std::string& path, ServerConfig* config) {
       s = Read(value, key, &config->store_path);
     } else if (key == "plugin_dirs") {
       s = Read(value, key, &config->plugin_dirs);
+    } else if (key == "plugins") {
+      if (!value.is_object())
+        return absl::InvalidArgumentError("config key \"plugins\" must be a mapping");
+      for (const auto& [name, plugin_config] : value.items()) {
+        config->plugin_configs[name] = plugin_config;
+      }
+    } else if (key == "skip_bad_plugins") {
+      s = Read(value, key, &config->skip_bad_plugins);
+    } else if (key == "inline_action_timeout_ms") {
+      s = Read(value, key, &config->inline_action_timeout_ms);
     } else if (key == "log_level") {
       s = Read(value, key, &config->log_level);
     } else if (key == "seed_rules") {

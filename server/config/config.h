@@ -6,7 +6,11 @@
 // YAML keys (all optional):
 //   listen: "0.0.0.0:50051"        # gRPC address
 //   store: "triggerfish.db"        # SQLite file
-//   plugin_dirs: ["plugins"]       # directories of action plugins
+//   plugin_dirs: ["plugins"]       # directories of action plugins (default: the
+//                                  # bundled plugins' directory)
+//   plugins: {email: {...}}        # configuration object per plugin name
+//   skip_bad_plugins: false        # start without a plugin that fails to load
+//   inline_action_timeout_ms: 1000 # an inline action slower than this fails
 //   log_level: "info"              # trace, debug, info, warn, error
 //   seed_rules: "rules.yaml"       # rules created for tenant "default" when it has none
 //   max_message_bytes: 4194304     # largest gRPC message accepted
@@ -15,6 +19,7 @@
 //             max_value_length: 4096, max_list_values: 1000, max_rule_bytes: 262144,
 //             max_rules_per_tenant: 20000 }
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,12 +32,20 @@ namespace triggerfish::server {
 struct ServerConfig {
   std::string listen = "0.0.0.0:50051";
   std::string store_path = "triggerfish.db";
+  // Empty: DefaultPluginDirs().
   std::vector<std::string> plugin_dirs;
+  std::map<std::string, nlohmann::json> plugin_configs;
+  bool skip_bad_plugins = false;
+  int inline_action_timeout_ms = 1000;
   std::string log_level = "info";
   std::string seed_rules;
   int max_message_bytes = 4 * 1024 * 1024;
   engine::RuleLimits limits;
 };
+
+// The bundled plugins' directory: the installed one if it exists, else the
+// one of the build tree this binary was built in.
+std::vector<std::string> DefaultPluginDirs();
 
 // Reads a YAML config file over `config`. Unknown keys and wrong types are
 // errors naming the key.

@@ -13,6 +13,10 @@
 #include "triggerfish/v1/event.pb.h"
 #include "triggerfish/v1/ticket.pb.h"
 
+namespace triggerfish::server::actions {
+class UnitOfWork;
+}
+
 namespace triggerfish::server::engine {
 
 enum class ActionMode {
@@ -34,6 +38,9 @@ struct ActionRequest {
   const v1::Event* event = nullptr;
   // True for EvaluateEvent: the action must not change durable state.
   bool dry_run = false;
+  // Buffers the action's state and timer changes for the event's commit;
+  // null when the caller keeps no state (e.g. tests).
+  actions::UnitOfWork* work = nullptr;
 };
 
 struct ActionOutcome {

@@ -75,6 +75,7 @@ CycleResult TriggerCycle::Run(const RuleSet& rules, const v1::Event& event,
           request.ticket = &result.ticket;
           request.event = &event;
           request.dry_run = options.dry_run;
+          request.work = options.work;
           ActionOutcome outcome = catalog_.RunInline(request);
           ar->set_message(outcome.message);
           if (outcome.output.kind_case() != google::protobuf::Value::KIND_NOT_SET) {

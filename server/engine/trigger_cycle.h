@@ -32,6 +32,8 @@ struct CycleOptions {
   // Evaluation instant for time-relative fields; defaults to
   // event.occurred_at.
   int64_t now_micros = 0;
+  // Passed to every inline action (see ActionRequest::work).
+  actions::UnitOfWork* work = nullptr;
 };
 
 // A deferred action of a fired rule, for the caller to queue.

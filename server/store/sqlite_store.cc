@@ -77,6 +77,15 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (tenant, request_id)
     ) WITHOUT ROWID;
     )sql",
+    R"sql(
+    CREATE TABLE plugin_state (
+      tenant TEXT NOT NULL,
+      plugin TEXT NOT NULL,
+      key    TEXT NOT NULL,
+      value  BLOB NOT NULL,
+      PRIMARY KEY (tenant, plugin, key)
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 }  // namespace
@@ -233,6 +242,18 @@ absl::Status SqliteStore::DeleteRule(std::string_view tenant, std::string_view i
     }
     return record != nullptr ? WriteRecord(tenant, *record) : absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::string_view tenant,
+                                                                       std::string_view plugin,
+                                                                       std::string_view key) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
+  q.Bind(1, tenant).Bind(2, plugin).Bind(3, key);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return q.Error("reading plugin state");
+  return q.Text(0);
 }
 
 }  // namespace triggerfish::server::store

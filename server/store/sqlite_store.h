@@ -29,6 +29,9 @@ class SqliteStore final : public Store {
                           const RequestRecord* record) override;
   absl::Status DeleteRule(std::string_view tenant, std::string_view id, int64_t expected_revision,
                           const RequestRecord* record) override;
+  absl::StatusOr<std::optional<std::string>> GetPluginState(std::string_view tenant,
+                                                            std::string_view plugin,
+                                                            std::string_view key) override;
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}

@@ -64,6 +64,11 @@ class Store {
   // `record` when not null. NOT_FOUND / ABORTED as for UpdateRule.
   virtual absl::Status DeleteRule(std::string_view tenant, std::string_view id,
                                   int64_t expected_revision, const RequestRecord* record) = 0;
+
+  // The value of a plugin's state key, or nullopt when it has none.
+  virtual absl::StatusOr<std::optional<std::string>> GetPluginState(std::string_view tenant,
+                                                                    std::string_view plugin,
+                                                                    std::string_view key) = 0;
 };
 
 }  // namespace triggerfish::server::store

@@ -1,0 +1,57 @@
+#include "server/api/plugin_service.h"
+
+#include <algorithm>
+
+#include "server/actions/plugin_json.h"
+#include "server/common/strings.h"
+
+namespace triggerfish::server::api {
+namespace {
+
+void Fill(const plugins::ActionInfo& info, v1::Action* out) {
+  out->set_type(info.type);
+  out->set_plugin(info.plugin);
+  out->set_mode(info.mode == plugins::ActionMode::kInline ? v1::ACTION_MODE_INLINE
+                                                          : v1::ACTION_MODE_DEFERRED);
+  out->set_description(info.description);
+  if (info.params_schema.is_object()) {
+    *out->mutable_params_schema() = actions::JsonToValue(info.params_schema).struct_value();
+  }
+}
+
+}  // namespace
+
+grpc::Status PluginService::ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+                                        v1::ListPluginsResponse* response) {
+  for (const auto& plugin : host_->plugins()) {
+    v1::Plugin* out = response->add_plugins();
+    out->set_name(plugin.name);
+    out->set_version(plugin.version);
+    out->set_build_info(plugin.build_info);
+    out->set_abi_version(StrCat(plugin.abi_major, ".", plugin.abi_minor));
+    out->set_path(plugin.path.string());
+    for (const auto& action : plugin.actions) Fill(action, out->add_actions());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PluginService::ListActions(grpc::ServerContext*, const v1::ListActionsRequest* request,
+                                        v1::ListActionsResponse* response) {
+  bool found = request->plugin().empty();
+  std::vector<const plugins::ActionInfo*> actions;
+  for (const auto& plugin : host_->plugins()) {
+    if (!request->plugin().empty() && plugin.name != request->plugin()) continue;
+    found = true;
+    for (const auto& action : plugin.actions) actions.push_back(&action);
+  }
+  if (!found) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        StrCat("plugin \"", request->plugin(), "\" is not loaded"));
+  }
+  std::sort(actions.begin(), actions.end(),
+            [](const auto* a, const auto* b) { return a->type < b->type; });
+  for (const auto* action : actions) Fill(*action, response->add_actions());
+  return grpc::Status::OK;
+}
+
+}  // namespace triggerfish::server::api
