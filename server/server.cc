@@ -11,11 +11,17 @@
 #include "server/actions/plugin_action_catalog.h"
 #include "server/actions/unit_of_work.h"
 #include "server/api/event_service.h"
+#include "server/api/execution_service.h"
 #include "server/api/plugin_service.h"
 #include "server/api/rule_service.h"
 #include "server/api/tenant.h"
+#include "server/api/ticket_service.h"
 #include "server/common/strings.h"
 #include "server/engine/action.h"
+#include "server/events/event_pipeline.h"
+#include "server/events/group_committer.h"
+#include "server/jobs/outbox_worker.h"
+#include "server/jobs/timer_scheduler.h"
 #include "server/plugins/plugin_host.h"
 #include "server/rules/rule_manager.h"
 #include "server/store/sqlite_store.h"
@@ -65,7 +71,10 @@ absl::Status SeedRules(const std::string& path, rules::RuleManager* rules) {
 }  // namespace
 
 Server::Server() = default;
-Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
+Server::~Server() {
+  Shutdown(std::chrono::milliseconds(0));
+  Wait();
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config) {
   std::unique_ptr<Server> server(new Server());
@@ -94,8 +103,34 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     if (auto s = SeedRules(config.seed_rules, server->rules_.get()); !s.ok()) return s;
   }
   server->rule_service_ = std::make_unique<api::RuleService>(server->rules_.get());
+  if (auto s = server->store_->ReclaimLeases(); !s.ok()) return s;
+  server->committer_ =
+      std::make_unique<events::GroupCommitter>(server->store_.get(), config.commit_batch);
+  jobs::OutboxOptions outbox;
+  outbox.threads = config.outbox.threads;
+  outbox.max_attempts = config.outbox.max_attempts;
+  outbox.base_backoff = std::chrono::milliseconds(config.outbox.base_backoff_ms);
+  outbox.max_backoff = std::chrono::milliseconds(config.outbox.max_backoff_ms);
+  outbox.action_timeout = std::chrono::milliseconds(config.outbox.action_timeout_ms);
+  outbox.lease = outbox.action_timeout * 2;
+  server->outbox_ = std::make_unique<jobs::OutboxWorkers>(server->store_.get(),
+                                                          server->plugin_host_.get(), outbox);
+  events::EventPipeline::Options pipeline_options;
+  jobs::OutboxWorkers* workers = server->outbox_.get();
+  pipeline_options.on_deferred_queued = [workers] { workers->Notify(); };
+  server->pipeline_ = std::make_unique<events::EventPipeline>(
+      server->rules_.get(), server->catalog_.get(), server->state_cache_.get(),
+      server->store_.get(), server->committer_.get(), std::move(pipeline_options));
+  server->timers_ =
+      std::make_unique<jobs::TimerScheduler>(server->store_.get(), server->pipeline_.get(),
+                                             std::chrono::milliseconds(config.timer_poll_ms));
+
   server->event_service_ = std::make_unique<api::EventService>(
-      server->rules_.get(), server->catalog_.get(), server->state_cache_.get());
+      server->rules_.get(), server->catalog_.get(), server->state_cache_.get(),
+      server->pipeline_.get(), config.stream_window);
+  server->ticket_service_ = std::make_unique<api::TicketService>(server->store_.get());
+  server->execution_service_ = std::make_unique<api::ExecutionService>(
+      server->store_.get(), [workers] { workers->Notify(); });
   server->plugin_service_ = std::make_unique<api::PluginService>(server->plugin_host_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -107,6 +142,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.RegisterService(server->rule_service_.get());
   builder.RegisterService(server->event_service_.get());
   builder.RegisterService(server->plugin_service_.get());
+  builder.RegisterService(server->ticket_service_.get());
+  builder.RegisterService(server->execution_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->port_ == 0) {
     return absl::UnavailableError(StrCat("cannot listen on ", config.listen));
@@ -125,6 +162,14 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
 
 void Server::Wait() {
   if (grpc_server_) grpc_server_->Wait();
+  // Drain: no new events can arrive; stop firing timers, let the committer
+  // finish what it has, let running deferred attempts finish.
+  timers_.reset();
+  committer_.reset();
+  outbox_.reset();
 }
+
+int64_t Server::commit_batches() const { return committer_ ? committer_->batches() : 0; }
+int64_t Server::committed_events() const { return committer_ ? committer_->events() : 0; }
 
 }  // namespace triggerfish::server

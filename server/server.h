@@ -39,6 +39,18 @@ class PluginHost;
 namespace actions {
 class PluginStateCache;
 }
+namespace events {
+class GroupCommitter;
+class EventPipeline;
+}  // namespace events
+namespace jobs {
+class OutboxWorkers;
+class TimerScheduler;
+}  // namespace jobs
+namespace api {
+class TicketService;
+class ExecutionService;
+}  // namespace api
 
 class Server {
  public:
@@ -55,6 +67,10 @@ class Server {
   // Blocks until the server has shut down.
   void Wait();
 
+  // Group commit figures: transactions and events committed so far.
+  int64_t commit_batches() const;
+  int64_t committed_events() const;
+
  private:
   Server();
 
@@ -63,9 +79,15 @@ class Server {
   std::unique_ptr<plugins::PluginHost> plugin_host_;
   std::unique_ptr<engine::ActionCatalog> catalog_;
   std::unique_ptr<rules::RuleManager> rules_;
+  std::unique_ptr<events::GroupCommitter> committer_;
+  std::unique_ptr<jobs::OutboxWorkers> outbox_;
+  std::unique_ptr<events::EventPipeline> pipeline_;
+  std::unique_ptr<jobs::TimerScheduler> timers_;
   std::unique_ptr<api::RuleService> rule_service_;
   std::unique_ptr<api::EventService> event_service_;
   std::unique_ptr<api::PluginService> plugin_service_;
+  std::unique_ptr<api::TicketService> ticket_service_;
+  std::unique_ptr<api::ExecutionService> execution_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   bool shut_down_ = false;

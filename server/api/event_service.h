@@ -4,6 +4,7 @@
 
 #include "server/actions/unit_of_work.h"
 #include "server/engine/trigger_cycle.h"
+#include "server/events/event_pipeline.h"
 #include "server/rules/rule_manager.h"
 #include "triggerfish/v1/event_service.grpc.pb.h"
 
@@ -12,17 +13,29 @@ namespace triggerfish::server::api {
 class EventService final : public v1::EventService::Service {
  public:
   // `state` gives dry-run evaluations read access to plugin state.
+  // `stream_window`: events in flight per PublishEvents stream.
   EventService(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
-               actions::PluginStateCache* state)
-      : rules_(rules), cycle_(*catalog), state_(state) {}
+               actions::PluginStateCache* state, events::EventPipeline* pipeline, int stream_window)
+      : rules_(rules),
+        cycle_(*catalog),
+        state_(state),
+        pipeline_(pipeline),
+        stream_window_(stream_window) {}
 
   grpc::Status EvaluateEvent(grpc::ServerContext* context, const v1::EvaluateEventRequest* request,
                              v1::EvaluateEventResponse* response) override;
+  grpc::Status PublishEvent(grpc::ServerContext* context, const v1::PublishEventRequest* request,
+                            v1::PublishEventResponse* response) override;
+  grpc::Status PublishEvents(grpc::ServerContext* context,
+                             grpc::ServerReaderWriter<v1::PublishEventsResponse,
+                                                      v1::PublishEventRequest>* stream) override;
 
  private:
   rules::RuleManager* rules_;
   engine::TriggerCycle cycle_;
   actions::PluginStateCache* state_;
+  events::EventPipeline* pipeline_;
+  int stream_window_;
 };
 
 }  // namespace triggerfish::server::api

@@ -98,6 +98,32 @@ absl::Status LoadConfigFile(const std::string& path, ServerConfig* config) {
       s = Read(value, key, &config->skip_bad_plugins);
     } else if (key == "inline_action_timeout_ms") {
       s = Read(value, key, &config->inline_action_timeout_ms);
+    } else if (key == "stream_window") {
+      s = Read(value, key, &config->stream_window);
+    } else if (key == "commit_batch") {
+      s = Read(value, key, &config->commit_batch);
+    } else if (key == "timer_poll_ms") {
+      s = Read(value, key, &config->timer_poll_ms);
+    } else if (key == "outbox") {
+      if (!value.is_object())
+        return absl::InvalidArgumentError("config key \"outbox\" must be a mapping");
+      auto& o = config->outbox;
+      for (const auto& [ok, ov] : value.items()) {
+        const std::string name = StrCat("outbox.", ok);
+        if (ok == "threads")
+          s = Read(ov, name, &o.threads);
+        else if (ok == "max_attempts")
+          s = Read(ov, name, &o.max_attempts);
+        else if (ok == "base_backoff_ms")
+          s = Read(ov, name, &o.base_backoff_ms);
+        else if (ok == "max_backoff_ms")
+          s = Read(ov, name, &o.max_backoff_ms);
+        else if (ok == "action_timeout_ms")
+          s = Read(ov, name, &o.action_timeout_ms);
+        else
+          return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", name, "\""));
+        if (!s.ok()) return s;
+      }
     } else if (key == "log_level") {
       s = Read(value, key, &config->log_level);
     } else if (key == "seed_rules") {

@@ -14,6 +14,11 @@
 //   log_level: "info"              # trace, debug, info, warn, error
 //   seed_rules: "rules.yaml"       # rules created for tenant "default" when it has none
 //   max_message_bytes: 4194304     # largest gRPC message accepted
+//   stream_window: 64              # events in flight per PublishEvents stream
+//   commit_batch: 256              # most events in one group commit
+//   timer_poll_ms: 200             # how often due timers are looked for
+//   outbox: {threads: 4, max_attempts: 5, base_backoff_ms: 500,
+//            max_backoff_ms: 60000, action_timeout_ms: 30000}
 //   limits: { max_condition_depth: 32, max_predicates: 256, max_actions: 32,
 //             max_event_types: 32, max_regex_length: 1024, regex_max_mem: 1048576,
 //             max_value_length: 4096, max_list_values: 1000, max_rule_bytes: 262144,
@@ -37,6 +42,16 @@ struct ServerConfig {
   std::map<std::string, nlohmann::json> plugin_configs;
   bool skip_bad_plugins = false;
   int inline_action_timeout_ms = 1000;
+  int stream_window = 64;
+  int commit_batch = 256;
+  int timer_poll_ms = 200;
+  struct Outbox {
+    int threads = 4;
+    int max_attempts = 5;
+    int base_backoff_ms = 500;
+    int max_backoff_ms = 60000;
+    int action_timeout_ms = 30000;
+  } outbox;
   std::string log_level = "info";
   std::string seed_rules;
   int max_message_bytes = 4 * 1024 * 1024;

@@ -40,6 +40,7 @@ class Statement {
     return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
   }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  sqlite3_stmt* raw() const { return stmt_; }
   absl::Status Error(std::string_view what) const {
     return absl::InternalError(StrCat(what, ": ", sqlite3_errmsg(db_)));
   }
@@ -86,7 +87,137 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (tenant, plugin, key)
     ) WITHOUT ROWID;
     )sql",
+    R"sql(
+    CREATE TABLE events (
+      tenant      TEXT NOT NULL,
+      id          TEXT NOT NULL,
+      type        TEXT NOT NULL,
+      ticket_id   TEXT NOT NULL,
+      occurred_us INTEGER NOT NULL,
+      commit_us   INTEGER NOT NULL,
+      body        BLOB NOT NULL,  -- serialized triggerfish.v1.Event
+      response    BLOB NOT NULL,  -- serialized triggerfish.v1.PublishEventResponse
+      PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE tickets (
+      tenant        TEXT NOT NULL,
+      id            TEXT NOT NULL,
+      snapshot      BLOB NOT NULL,  -- serialized triggerfish.v1.Ticket
+      last_event_id TEXT NOT NULL,
+      last_event_us INTEGER NOT NULL,
+      fired_rules   TEXT NOT NULL,  -- rule ids, newline separated
+      updated_us    INTEGER NOT NULL,
+      PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE executions (
+      id              TEXT PRIMARY KEY,
+      tenant          TEXT NOT NULL,
+      event_id        TEXT NOT NULL,
+      ticket_id       TEXT NOT NULL,
+      rule_id         TEXT NOT NULL,
+      action_index    INTEGER NOT NULL,
+      action_type     TEXT NOT NULL,
+      mode            INTEGER NOT NULL,
+      status          INTEGER NOT NULL,
+      operation_id    TEXT NOT NULL,
+      error           TEXT NOT NULL,
+      output          TEXT NOT NULL,
+      patch           BLOB NOT NULL,
+      params          TEXT NOT NULL,
+      ticket          TEXT NOT NULL,
+      event           TEXT NOT NULL,
+      attempts        INTEGER NOT NULL,
+      attempt_base    INTEGER NOT NULL DEFAULT 0,  -- attempts before the last requeue
+      next_attempt_us INTEGER NOT NULL,
+      lease_until_us  INTEGER NOT NULL,
+      created_us      INTEGER NOT NULL,
+      updated_us      INTEGER NOT NULL,
+      UNIQUE (tenant, operation_id)
+    );
+    CREATE INDEX executions_by_time ON executions (tenant, created_us, id);
+    CREATE INDEX executions_due ON executions (status, next_attempt_us)
+      WHERE status IN (3, 4);
+    CREATE TABLE attempts (
+      execution_id TEXT NOT NULL,
+      number       INTEGER NOT NULL,
+      status       INTEGER NOT NULL,
+      error        TEXT NOT NULL,
+      start_us     INTEGER NOT NULL,
+      end_us       INTEGER NOT NULL,
+      PRIMARY KEY (execution_id, number)
+    ) WITHOUT ROWID;
+    CREATE TABLE timers (
+      tenant         TEXT NOT NULL,
+      plugin         TEXT NOT NULL,
+      key            TEXT NOT NULL,
+      ticket_id      TEXT NOT NULL,
+      due_us         INTEGER NOT NULL,
+      event_type     TEXT NOT NULL,
+      payload        TEXT NOT NULL,
+      causation      TEXT NOT NULL,  -- event ids, newline separated
+      lease_until_us INTEGER NOT NULL,
+      PRIMARY KEY (tenant, plugin, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX timers_due ON timers (due_us);
+    )sql",
 };
+
+// Status numbers of v1::ExecutionStatus used in SQL.
+constexpr int64_t kQueued = 3;
+constexpr int64_t kRunning = 4;
+constexpr int64_t kDead = 5;
+
+std::string JoinLines(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out.push_back('\n');
+    out += item;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+constexpr char kExecutionColumns[] =
+    "id, tenant, event_id, ticket_id, rule_id, action_index, action_type, mode, status, "
+    "operation_id, error, output, patch, params, ticket, event, attempts, next_attempt_us, "
+    "created_us, updated_us, attempt_base";
+
+ExecutionRow ReadExecution(const Statement& q) {
+  ExecutionRow r;
+  r.id = q.Text(0);
+  r.tenant = q.Text(1);
+  r.event_id = q.Text(2);
+  r.ticket_id = q.Text(3);
+  r.rule_id = q.Text(4);
+  r.action_index = static_cast<int>(q.Int(5));
+  r.action_type = q.Text(6);
+  r.mode = static_cast<int>(q.Int(7));
+  r.status = static_cast<int>(q.Int(8));
+  r.operation_id = q.Text(9);
+  r.error = q.Text(10);
+  r.output_json = q.Text(11);
+  r.patch = q.Text(12);
+  r.params_json = q.Text(13);
+  r.ticket_json = q.Text(14);
+  r.event_json = q.Text(15);
+  r.attempts = static_cast<int>(q.Int(16));
+  r.next_attempt_us = q.Int(17);
+  r.created_us = q.Int(18);
+  r.updated_us = q.Int(19);
+  r.attempt_base = static_cast<int>(q.Int(20));
+  return r;
+}
 
 }  // namespace
 
@@ -254,6 +385,377 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::stri
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return q.Error("reading plugin state");
   return q.Text(0);
+}
+
+absl::StatusOr<std::optional<v1::PublishEventResponse>> SqliteStore::FindEvent(
+    std::string_view tenant, std::string_view id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT response FROM events WHERE tenant = ? AND id = ?");
+  q.Bind(1, tenant).Bind(2, id);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return q.Error("reading event");
+  v1::PublishEventResponse response;
+  if (!response.ParseFromString(q.Text(0)))
+    return absl::DataLossError("stored response is corrupt");
+  return response;
+}
+
+absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int64_t now_us) {
+  const v1::Event& e = c->event;
+  const int64_t occurred_us =
+      e.occurred_at().seconds() * 1'000'000 + e.occurred_at().nanos() / 1000;
+  // The snapshot moves only forward in event time.
+  {
+    Statement q(db_, "SELECT last_event_us FROM tickets WHERE tenant = ? AND id = ?");
+    q.Bind(1, c->tenant).Bind(2, e.ticket().id());
+    const int rc = q.Step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.Error("reading ticket");
+    const bool newer = rc == SQLITE_DONE || occurred_us >= q.Int(0);
+    c->response.set_snapshot_updated(newer);
+  }
+  c->response.mutable_commit_time()->set_seconds(now_us / 1'000'000);
+  c->response.mutable_commit_time()->set_nanos(static_cast<int32_t>(now_us % 1'000'000) * 1000);
+  {
+    Statement q(db_,
+                "INSERT INTO events (tenant, id, type, ticket_id, occurred_us, commit_us, body, "
+                "response) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    q.Bind(1, c->tenant).Bind(2, e.id()).Bind(3, e.type()).Bind(4, e.ticket().id());
+    q.Bind(5, occurred_us).Bind(6, now_us).BindBlob(7, e.SerializeAsString());
+    q.BindBlob(8, c->response.SerializeAsString());
+    if (q.Step() != SQLITE_DONE) return q.Error("inserting event");
+    if (sqlite3_changes(db_) == 0) {
+      // Committed before (by another request with the same id).
+      Statement r(db_, "SELECT response FROM events WHERE tenant = ? AND id = ?");
+      r.Bind(1, c->tenant).Bind(2, e.id());
+      if (r.Step() != SQLITE_ROW) return r.Error("reading event");
+      outcome->duplicate = true;
+      outcome->response.ParseFromString(r.Text(0));
+      outcome->response.set_duplicate(true);
+      return absl::OkStatus();
+    }
+  }
+  outcome->response = c->response;
+  if (c->response.snapshot_updated()) {
+    Statement q(db_,
+                "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
+                "fired_rules, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO "
+                "UPDATE SET snapshot = excluded.snapshot, last_event_id = excluded.last_event_id, "
+                "last_event_us = excluded.last_event_us, fired_rules = excluded.fired_rules, "
+                "updated_us = excluded.updated_us");
+    q.Bind(1, c->tenant).Bind(2, e.ticket().id()).BindBlob(3, c->ticket.SerializeAsString());
+    q.Bind(4, e.id()).Bind(5, occurred_us).Bind(6, JoinLines(c->fired_rule_ids)).Bind(7, now_us);
+    if (q.Step() != SQLITE_DONE) return q.Error("writing ticket");
+  }
+  for (const ExecutionRow& x : c->executions) {
+    Statement q(db_,
+                StrCat("INSERT INTO executions (", kExecutionColumns,
+                       ", lease_until_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                       "?, ?, ?, ?, ?, 0, 0)")
+                    .c_str());
+    q.Bind(1, x.id).Bind(2, c->tenant).Bind(3, x.event_id).Bind(4, x.ticket_id).Bind(5, x.rule_id);
+    q.Bind(6, int64_t{x.action_index}).Bind(7, x.action_type).Bind(8, int64_t{x.mode});
+    q.Bind(9, int64_t{x.status}).Bind(10, x.operation_id).Bind(11, x.error).Bind(12, x.output_json);
+    q.BindBlob(13, x.patch).Bind(14, x.params_json).Bind(15, x.ticket_json).Bind(16, x.event_json);
+    q.Bind(17, int64_t{x.attempts}).Bind(18, x.next_attempt_us).Bind(19, now_us).Bind(20, now_us);
+    if (q.Step() != SQLITE_DONE) return q.Error("inserting execution");
+    for (const AttemptRow& a : x.attempt_rows) {
+      Statement aq(db_,
+                   "INSERT INTO attempts (execution_id, number, status, error, start_us, end_us) "
+                   "VALUES (?, ?, ?, ?, ?, ?)");
+      aq.Bind(1, x.id).Bind(2, int64_t{a.number}).Bind(3, int64_t{a.status}).Bind(4, a.error);
+      aq.Bind(5, a.start_us).Bind(6, a.end_us);
+      if (aq.Step() != SQLITE_DONE) return aq.Error("inserting attempt");
+    }
+  }
+  for (const auto& [plugin_key, value] : c->state_writes) {
+    if (value) {
+      Statement q(db_,
+                  "INSERT INTO plugin_state (tenant, plugin, key, value) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (tenant, plugin, key) DO UPDATE SET value = excluded.value");
+      q.Bind(1, c->tenant).Bind(2, plugin_key.first).Bind(3, plugin_key.second).BindBlob(4, *value);
+      if (q.Step() != SQLITE_DONE) return q.Error("writing plugin state");
+    } else {
+      Statement q(db_, "DELETE FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
+      q.Bind(1, c->tenant).Bind(2, plugin_key.first).Bind(3, plugin_key.second);
+      if (q.Step() != SQLITE_DONE) return q.Error("deleting plugin state");
+    }
+  }
+  if (c->fired_timer) {
+    const TimerRow& t = *c->fired_timer;
+    Statement q(db_,
+                "DELETE FROM timers WHERE tenant = ? AND plugin = ? AND key = ? AND due_us = ?");
+    q.Bind(1, t.tenant).Bind(2, t.plugin).Bind(3, t.key).Bind(4, t.due_us);
+    if (q.Step() != SQLITE_DONE) return q.Error("deleting fired timer");
+  }
+  for (const TimerRow& t : c->timers) {
+    if (t.cancel) {
+      Statement q(db_, "DELETE FROM timers WHERE tenant = ? AND plugin = ? AND key = ?");
+      q.Bind(1, c->tenant).Bind(2, t.plugin).Bind(3, t.key);
+      if (q.Step() != SQLITE_DONE) return q.Error("cancelling timer");
+      continue;
+    }
+    Statement q(db_,
+                "INSERT INTO timers (tenant, plugin, key, ticket_id, due_us, event_type, payload, "
+                "causation, lease_until_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) "
+                "ON CONFLICT (tenant, plugin, key) DO UPDATE SET ticket_id = excluded.ticket_id, "
+                "due_us = excluded.due_us, event_type = excluded.event_type, "
+                "payload = excluded.payload, causation = excluded.causation, lease_until_us = 0");
+    q.Bind(1, c->tenant).Bind(2, t.plugin).Bind(3, t.key).Bind(4, t.ticket_id).Bind(5, t.due_us);
+    q.Bind(6, t.event_type).Bind(7, t.payload_json).Bind(8, JoinLines(t.causation_ids));
+    if (q.Step() != SQLITE_DONE) return q.Error("writing timer");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<CommitOutcome> SqliteStore::CommitEvents(const std::vector<EventCommit*>& batch) {
+  std::vector<CommitOutcome> outcomes(batch.size());
+  std::lock_guard lock(mu_);
+  const int64_t now_us = NowMicros();
+  absl::Status status = InTransaction([&]() -> absl::Status {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (auto s = WriteEvent(batch[i], &outcomes[i], now_us); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    for (auto& o : outcomes) {
+      o = CommitOutcome{};
+      o.status = absl::UnavailableError(StrCat("store commit failed: ", status.message()));
+    }
+  }
+  return outcomes;
+}
+
+absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view tenant,
+                                                                std::string_view id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us FROM tickets "
+              "WHERE tenant = ? AND id = ?");
+  q.Bind(1, tenant).Bind(2, id);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return q.Error("reading ticket");
+  TicketRow row;
+  row.ticket.ParseFromString(q.Text(0));
+  row.last_event_id = q.Text(1);
+  row.last_event_us = q.Int(2);
+  row.fired_rule_ids = SplitLines(q.Text(3));
+  row.updated_us = q.Int(4);
+  return row;
+}
+
+absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view tenant,
+                                                                std::string_view after_id,
+                                                                int limit) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us FROM tickets "
+              "WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
+  q.Bind(1, tenant).Bind(2, after_id).Bind(3, int64_t{limit});
+  std::vector<TicketRow> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    TicketRow& row = out.emplace_back();
+    row.ticket.ParseFromString(q.Text(0));
+    row.last_event_id = q.Text(1);
+    row.last_event_us = q.Int(2);
+    row.fired_rule_ids = SplitLines(q.Text(3));
+    row.updated_us = q.Int(4);
+  }
+  if (rc != SQLITE_DONE) return q.Error("listing tickets");
+  return out;
+}
+
+absl::Status SqliteStore::LoadAttempts(ExecutionRow* row) {
+  Statement q(db_,
+              "SELECT number, status, error, start_us, end_us FROM attempts WHERE execution_id = ? "
+              "ORDER BY number");
+  q.Bind(1, row->id);
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    row->attempt_rows.push_back(
+        {static_cast<int>(q.Int(0)), static_cast<int>(q.Int(1)), q.Text(2), q.Int(3), q.Int(4)});
+  }
+  if (rc != SQLITE_DONE) return q.Error("reading attempts");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<ExecutionRow>> SqliteStore::GetExecution(std::string_view tenant,
+                                                                      std::string_view id) {
+  std::lock_guard lock(mu_);
+  Statement q(
+      db_,
+      StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ? AND id = ?").c_str());
+  q.Bind(1, tenant).Bind(2, id);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return q.Error("reading execution");
+  ExecutionRow row = ReadExecution(q);
+  if (auto s = LoadAttempts(&row); !s.ok()) return s;
+  return row;
+}
+
+absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::string_view tenant,
+                                                                      const ExecutionFilter& f,
+                                                                      int limit) {
+  std::lock_guard lock(mu_);
+  std::string sql = StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ?1");
+  if (!f.ticket_id.empty()) sql += " AND ticket_id = ?2";
+  if (!f.rule_id.empty()) sql += " AND rule_id = ?3";
+  if (!f.action_type.empty()) sql += " AND action_type = ?4";
+  if (!f.event_id.empty()) sql += " AND event_id = ?5";
+  if (f.status != 0) sql += " AND status = ?6";
+  if (f.start_us != 0) sql += " AND created_us >= ?7";
+  if (f.end_us != 0) sql += " AND created_us < ?8";
+  if (f.before_created_us != 0) sql += " AND (created_us, id) < (?9, ?10)";
+  sql += " ORDER BY created_us DESC, id DESC LIMIT ?11";
+  Statement q(db_, sql.c_str());
+  q.Bind(1, tenant).Bind(2, f.ticket_id).Bind(3, f.rule_id).Bind(4, f.action_type);
+  q.Bind(5, f.event_id).Bind(6, int64_t{f.status}).Bind(7, f.start_us).Bind(8, f.end_us);
+  q.Bind(9, f.before_created_us).Bind(10, f.before_id).Bind(11, int64_t{limit});
+  std::vector<ExecutionRow> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadExecution(q));
+  if (rc != SQLITE_DONE) return q.Error("listing executions");
+  for (auto& row : out) {
+    if (auto s = LoadAttempts(&row); !s.ok()) return s;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ClaimDeferred(int64_t now_us,
+                                                                     int64_t lease_us, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<ExecutionRow> out;
+  absl::Status status = InTransaction([&]() -> absl::Status {
+    Statement q(db_, StrCat("SELECT ", kExecutionColumns,
+                            " FROM executions WHERE (status = ?1 AND next_attempt_us <= ?2) OR "
+                            "(status = ?3 AND lease_until_us <= ?2) ORDER BY next_attempt_us "
+                            "LIMIT ?4")
+                         .c_str());
+    q.Bind(1, kQueued).Bind(2, now_us).Bind(3, kRunning).Bind(4, int64_t{limit});
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadExecution(q));
+    if (rc != SQLITE_DONE) return q.Error("claiming executions");
+    for (auto& row : out) {
+      Statement u(
+          db_, "UPDATE executions SET status = ?, lease_until_us = ?, updated_us = ? WHERE id = ?");
+      u.Bind(1, kRunning).Bind(2, now_us + lease_us).Bind(3, now_us).Bind(4, row.id);
+      if (u.Step() != SQLITE_DONE) return u.Error("leasing execution");
+      row.status = static_cast<int>(kRunning);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status SqliteStore::FinishAttempt(const std::string& id, const AttemptRow& attempt,
+                                        int status, int64_t next_attempt_us,
+                                        const std::string& output_json) {
+  std::lock_guard lock(mu_);
+  return InTransaction([&]() -> absl::Status {
+    Statement a(db_,
+                "INSERT OR REPLACE INTO attempts (execution_id, number, status, error, start_us, "
+                "end_us) VALUES (?, ?, ?, ?, ?, ?)");
+    a.Bind(1, id).Bind(2, int64_t{attempt.number}).Bind(3, int64_t{attempt.status});
+    a.Bind(4, attempt.error).Bind(5, attempt.start_us).Bind(6, attempt.end_us);
+    if (a.Step() != SQLITE_DONE) return a.Error("recording attempt");
+    Statement u(db_,
+                "UPDATE executions SET status = ?, attempts = ?, error = ?, output = ?, "
+                "next_attempt_us = ?, lease_until_us = 0, updated_us = ? WHERE id = ?");
+    u.Bind(1, int64_t{status}).Bind(2, int64_t{attempt.number}).Bind(3, attempt.error);
+    u.Bind(4, output_json).Bind(5, next_attempt_us).Bind(6, attempt.end_us).Bind(7, id);
+    if (u.Step() != SQLITE_DONE) return u.Error("updating execution");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ExecutionRow> SqliteStore::RequeueExecution(std::string_view tenant,
+                                                           std::string_view id, int64_t now_us) {
+  int changed = 0;
+  {
+    std::lock_guard lock(mu_);
+    Statement u(db_,
+                "UPDATE executions SET status = ?, attempt_base = attempts, next_attempt_us = ?, "
+                "lease_until_us = 0, updated_us = ? WHERE tenant = ? AND id = ? AND status = ?");
+    u.Bind(1, kQueued).Bind(2, now_us).Bind(3, now_us).Bind(4, tenant).Bind(5, id).Bind(6, kDead);
+    if (u.Step() != SQLITE_DONE) return u.Error("requeueing execution");
+    changed = sqlite3_changes(db_);
+  }
+  auto row = GetExecution(tenant, id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return absl::NotFoundError(StrCat("execution \"", id, "\" not found"));
+  if (changed == 0) {
+    return absl::FailedPreconditionError(
+        StrCat("execution \"", id, "\" is not a dead deferred action"));
+  }
+  return std::move(**row);
+}
+
+absl::StatusOr<std::vector<TimerRow>> SqliteStore::ClaimDueTimers(int64_t now_us, int64_t lease_us,
+                                                                  int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<TimerRow> out;
+  absl::Status status = InTransaction([&]() -> absl::Status {
+    Statement q(db_,
+                "SELECT tenant, plugin, key, ticket_id, due_us, event_type, payload, causation "
+                "FROM timers WHERE due_us <= ? AND lease_until_us <= ? ORDER BY due_us LIMIT ?");
+    q.Bind(1, now_us).Bind(2, now_us).Bind(3, int64_t{limit});
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      TimerRow& t = out.emplace_back();
+      t.tenant = q.Text(0);
+      t.plugin = q.Text(1);
+      t.key = q.Text(2);
+      t.ticket_id = q.Text(3);
+      t.due_us = q.Int(4);
+      t.event_type = q.Text(5);
+      t.payload_json = q.Text(6);
+      t.causation_ids = SplitLines(q.Text(7));
+    }
+    if (rc != SQLITE_DONE) return q.Error("claiming timers");
+    for (const auto& t : out) {
+      Statement u(
+          db_, "UPDATE timers SET lease_until_us = ? WHERE tenant = ? AND plugin = ? AND key = ?");
+      u.Bind(1, now_us + lease_us).Bind(2, t.tenant).Bind(3, t.plugin).Bind(4, t.key);
+      if (u.Step() != SQLITE_DONE) return u.Error("leasing timer");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status SqliteStore::ReleaseTimer(const TimerRow& t) {
+  std::lock_guard lock(mu_);
+  Statement u(db_,
+              "UPDATE timers SET lease_until_us = 0 WHERE tenant = ? AND plugin = ? AND key = ?");
+  u.Bind(1, t.tenant).Bind(2, t.plugin).Bind(3, t.key);
+  if (u.Step() != SQLITE_DONE) return u.Error("releasing timer");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<int64_t>> SqliteStore::NextTimerDue() {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT MIN(due_us) FROM timers");
+  if (q.Step() != SQLITE_ROW) return q.Error("reading timers");
+  if (sqlite3_column_type(q.raw(), 0) == SQLITE_NULL) return std::nullopt;
+  return q.Int(0);
+}
+
+absl::Status SqliteStore::ReclaimLeases() {
+  std::lock_guard lock(mu_);
+  return InTransaction([&]() -> absl::Status {
+    Statement a(db_, "UPDATE executions SET status = ?, lease_until_us = 0 WHERE status = ?");
+    a.Bind(1, kQueued).Bind(2, kRunning);
+    if (a.Step() != SQLITE_DONE) return a.Error("reclaiming executions");
+    Statement b(db_, "UPDATE timers SET lease_until_us = 0 WHERE lease_until_us != 0");
+    if (b.Step() != SQLITE_DONE) return b.Error("reclaiming timers");
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace triggerfish::server::store

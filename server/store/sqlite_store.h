@@ -32,12 +32,38 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<std::string>> GetPluginState(std::string_view tenant,
                                                             std::string_view plugin,
                                                             std::string_view key) override;
+  absl::StatusOr<std::optional<v1::PublishEventResponse>> FindEvent(std::string_view tenant,
+                                                                    std::string_view id) override;
+  std::vector<CommitOutcome> CommitEvents(const std::vector<EventCommit*>& batch) override;
+  absl::StatusOr<std::optional<TicketRow>> GetTicket(std::string_view tenant,
+                                                     std::string_view id) override;
+  absl::StatusOr<std::vector<TicketRow>> ListTickets(std::string_view tenant,
+                                                     std::string_view after_id, int limit) override;
+  absl::StatusOr<std::optional<ExecutionRow>> GetExecution(std::string_view tenant,
+                                                           std::string_view id) override;
+  absl::StatusOr<std::vector<ExecutionRow>> ListExecutions(std::string_view tenant,
+                                                           const ExecutionFilter& filter,
+                                                           int limit) override;
+  absl::StatusOr<std::vector<ExecutionRow>> ClaimDeferred(int64_t now_us, int64_t lease_us,
+                                                          int limit) override;
+  absl::Status FinishAttempt(const std::string& id, const AttemptRow& attempt, int status,
+                             int64_t next_attempt_us, const std::string& output_json) override;
+  absl::StatusOr<ExecutionRow> RequeueExecution(std::string_view tenant, std::string_view id,
+                                                int64_t now_us) override;
+  absl::StatusOr<std::vector<TimerRow>> ClaimDueTimers(int64_t now_us, int64_t lease_us,
+                                                       int limit) override;
+  absl::Status ReleaseTimer(const TimerRow& timer) override;
+  absl::StatusOr<std::optional<int64_t>> NextTimerDue() override;
+  absl::Status ReclaimLeases() override;
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
   absl::Status Migrate();
   absl::Status Exec(const char* sql);
   absl::Status WriteRecord(std::string_view tenant, const RequestRecord& record);
+  // Writes one event's changes inside the open transaction.
+  absl::Status WriteEvent(EventCommit* commit, CommitOutcome* outcome, int64_t now_us);
+  absl::Status LoadAttempts(ExecutionRow* row);
   // Runs `body` in a transaction (BEGIN IMMEDIATE ... COMMIT), rolling back
   // when it fails.
   template <typename Body>

@@ -16,6 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "triggerfish/v1/event.pb.h"
+#include "triggerfish/v1/event_service.pb.h"
 #include "triggerfish/v1/rule.pb.h"
 
 namespace triggerfish::server::store {
@@ -36,6 +38,104 @@ struct RequestRecord {
   std::string fingerprint;
   // Serialized response message.
   std::string response;
+};
+
+// One attempt of an action.
+struct AttemptRow {
+  int number = 0;
+  int status = 0;  // v1::ExecutionStatus
+  std::string error;
+  int64_t start_us = 0;
+  int64_t end_us = 0;
+};
+
+// An action a fired rule ran (inline) or queued (deferred): the audit record
+// and, for deferred actions, the outbox job.
+struct ExecutionRow {
+  std::string id;
+  std::string tenant;
+  std::string event_id;
+  std::string ticket_id;
+  std::string rule_id;
+  int action_index = 0;
+  std::string action_type;
+  int mode = 0;    // v1::ActionMode
+  int status = 0;  // v1::ExecutionStatus
+  std::string operation_id;
+  std::string error;
+  std::string output_json;  // JSON text or empty
+  std::string patch;        // serialized v1::TicketPatch or empty
+  // Inputs of a deferred action (JSON documents of the plugin ABI).
+  std::string params_json;
+  std::string ticket_json;
+  std::string event_json;
+  int attempts = 0;
+  // Attempts made before the last RequeueExecution (the retry budget starts
+  // over from there; attempt numbers keep counting).
+  int attempt_base = 0;
+  int64_t next_attempt_us = 0;
+  int64_t created_us = 0;
+  int64_t updated_us = 0;
+  std::vector<AttemptRow> attempt_rows;  // filled by reads
+};
+
+// A durable timer: at due_us, an event of event_type is emitted for the
+// ticket.
+struct TimerRow {
+  std::string tenant;
+  std::string plugin;
+  std::string key;
+  std::string ticket_id;
+  int64_t due_us = 0;
+  std::string event_type;
+  std::string payload_json;
+  // Ids of the events that led to the timer, oldest first.
+  std::vector<std::string> causation_ids;
+  bool cancel = false;  // in EventCommit::timers: delete instead of upsert
+};
+
+struct TicketRow {
+  v1::Ticket ticket;
+  std::string last_event_id;
+  int64_t last_event_us = 0;
+  std::vector<std::string> fired_rule_ids;
+  int64_t updated_us = 0;
+};
+
+// Everything one published event changes, committed atomically.
+struct EventCommit {
+  std::string tenant;
+  v1::Event event;
+  // The response to store and return; the store sets snapshot_updated and
+  // commit_time.
+  v1::PublishEventResponse response;
+  // The ticket after the trigger cycle; becomes the snapshot unless the
+  // stored snapshot comes from a later event.
+  v1::Ticket ticket;
+  std::vector<std::string> fired_rule_ids;
+  std::vector<ExecutionRow> executions;
+  std::vector<std::pair<std::pair<std::string, std::string>, std::optional<std::string>>>
+      state_writes;  // ((plugin, key), value or nullopt = delete)
+  std::vector<TimerRow> timers;
+  // Set when the event was emitted by this timer: it is deleted in the same
+  // transaction (if still due at the same instant).
+  std::optional<TimerRow> fired_timer;
+};
+
+struct CommitOutcome {
+  absl::Status status;
+  // The event id was already committed; `response` is the stored one.
+  bool duplicate = false;
+  v1::PublishEventResponse response;
+};
+
+struct ExecutionFilter {
+  std::string ticket_id, rule_id, action_type, event_id;
+  int status = 0;
+  int64_t start_us = 0, end_us = 0;  // 0: unbounded
+  // Page cursor: executions strictly older than (created_us, id).
+  int64_t before_created_us = 0;
+  std::string before_id;
 };
 
 class Store {
@@ -69,6 +169,58 @@ class Store {
   virtual absl::StatusOr<std::optional<std::string>> GetPluginState(std::string_view tenant,
                                                                     std::string_view plugin,
                                                                     std::string_view key) = 0;
+
+  // The stored response of event `id`, or nullopt when it was never
+  // committed.
+  virtual absl::StatusOr<std::optional<v1::PublishEventResponse>> FindEvent(
+      std::string_view tenant, std::string_view id) = 0;
+
+  // Commits the events in one transaction (group commit: one fsync for the
+  // batch). Returns one outcome per event, in order. An event whose id is
+  // already committed changes nothing and gets duplicate = true. If the
+  // transaction fails, every outcome carries the error and nothing is
+  // written.
+  virtual std::vector<CommitOutcome> CommitEvents(const std::vector<EventCommit*>& batch) = 0;
+
+  virtual absl::StatusOr<std::optional<TicketRow>> GetTicket(std::string_view tenant,
+                                                             std::string_view id) = 0;
+  // Tickets with id > after_id, by id.
+  virtual absl::StatusOr<std::vector<TicketRow>> ListTickets(std::string_view tenant,
+                                                             std::string_view after_id,
+                                                             int limit) = 0;
+
+  virtual absl::StatusOr<std::optional<ExecutionRow>> GetExecution(std::string_view tenant,
+                                                                   std::string_view id) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<ExecutionRow>> ListExecutions(std::string_view tenant,
+                                                                   const ExecutionFilter& filter,
+                                                                   int limit) = 0;
+
+  // Claims up to `limit` deferred executions that are due (QUEUED with
+  // next_attempt_us <= now, or RUNNING with an expired lease): marks them
+  // RUNNING with a lease until now + lease_us and returns them.
+  virtual absl::StatusOr<std::vector<ExecutionRow>> ClaimDeferred(int64_t now_us, int64_t lease_us,
+                                                                  int limit) = 0;
+  // Records an attempt of a claimed execution and its new state: status
+  // SUCCEEDED or DEAD (final) or QUEUED (retry at next_attempt_us).
+  virtual absl::Status FinishAttempt(const std::string& id, const AttemptRow& attempt, int status,
+                                     int64_t next_attempt_us, const std::string& output_json) = 0;
+  // Queues a DEAD deferred execution again. NOT_FOUND / FAILED_PRECONDITION.
+  virtual absl::StatusOr<ExecutionRow> RequeueExecution(std::string_view tenant,
+                                                        std::string_view id, int64_t now_us) = 0;
+
+  // Claims timers due at or before now whose lease expired, leasing them
+  // until now + lease_us.
+  virtual absl::StatusOr<std::vector<TimerRow>> ClaimDueTimers(int64_t now_us, int64_t lease_us,
+                                                               int limit) = 0;
+  // Gives up a claimed timer that could not fire (its lease ends now).
+  virtual absl::Status ReleaseTimer(const TimerRow& timer) = 0;
+  // Earliest due time of any timer, or nullopt.
+  virtual absl::StatusOr<std::optional<int64_t>> NextTimerDue() = 0;
+
+  // At start-up: executions left RUNNING and timers left leased by a
+  // previous process become claimable at once.
+  virtual absl::Status ReclaimLeases() = 0;
 };
 
 }  // namespace triggerfish::server::store

@@ -1,0 +1,77 @@
+#include "server/api/ticket_service.h"
+
+#include "absl/strings/escaping.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/api/status.h"
+#include "server/api/tenant.h"
+#include "server/common/strings.h"
+#include "server/common/violations.h"
+
+namespace triggerfish::server::api {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+void Fill(store::TicketRow row, v1::TicketRecord* out) {
+  *out->mutable_ticket() = std::move(row.ticket);
+  out->set_last_event_id(row.last_event_id);
+  *out->mutable_last_event_time() = TimeUtil::MicrosecondsToTimestamp(row.last_event_us);
+  for (auto& id : row.fired_rule_ids) out->add_fired_rule_ids(std::move(id));
+  *out->mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row.updated_us);
+}
+
+constexpr char kTokenPrefix[] = "t1:";
+
+}  // namespace
+
+grpc::Status TicketService::GetTicket(grpc::ServerContext* context,
+                                      const v1::GetTicketRequest* request,
+                                      v1::TicketRecord* response) {
+  if (request->id().empty()) {
+    Violations v;
+    v.Add("id", "required");
+    return ToGrpcStatus(v.ToStatus("invalid request"));
+  }
+  auto row = store_->GetTicket(TenantOf(*context), request->id());
+  if (!row.ok()) return ToGrpcStatus(row.status());
+  if (!row->has_value()) {
+    return ToGrpcStatus(WithReason(
+        absl::NotFoundError(StrCat("no event was published for ticket \"", request->id(), "\"")),
+        "TICKET_NOT_FOUND"));
+  }
+  Fill(std::move(**row), response);
+  return grpc::Status::OK;
+}
+
+grpc::Status TicketService::ListTickets(grpc::ServerContext* context,
+                                        const v1::ListTicketsRequest* request,
+                                        v1::ListTicketsResponse* response) {
+  Violations v;
+  if (request->page_size() < 0 || request->page_size() > 1000) {
+    v.Add("page_size", "must be between 0 and 1000");
+  }
+  std::string after;
+  if (!request->page_token().empty()) {
+    std::string raw;
+    if (!absl::WebSafeBase64Unescape(request->page_token(), &raw) ||
+        !std::string_view(raw).starts_with(kTokenPrefix)) {
+      v.Add("page_token", "malformed page token");
+    } else {
+      after = raw.substr(sizeof(kTokenPrefix) - 1);
+    }
+  }
+  if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
+  const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+  auto rows = store_->ListTickets(TenantOf(*context), after, page_size + 1);
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  const bool more = static_cast<int>(rows->size()) > page_size;
+  if (more) rows->resize(page_size);
+  for (auto& row : *rows) Fill(std::move(row), response->add_tickets());
+  if (more) {
+    response->set_next_page_token(absl::WebSafeBase64Escape(
+        StrCat(kTokenPrefix, response->tickets().rbegin()->ticket().id())));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace triggerfish::server::api

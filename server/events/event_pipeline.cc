@@ -1,0 +1,221 @@
+#include "server/events/event_pipeline.h"
+
+#include <chrono>
+#include <random>
+
+#include "google/protobuf/util/time_util.h"
+#include "server/actions/plugin_json.h"
+#include "server/common/strings.h"
+#include "server/common/violations.h"
+#include "server/engine/event_validator.h"
+#include "spdlog/spdlog.h"
+#include "triggerfish/v1/execution_service.pb.h"
+
+namespace triggerfish::server::events {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string NewExecutionId() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "x";
+  uint64_t bits = rng();
+  for (int i = 0; i < 16; ++i, bits >>= 4) id.push_back(kHex[bits & 15]);
+  return id;
+}
+
+std::shared_future<PublishResult> Ready(PublishResult result) {
+  std::promise<PublishResult> promise;
+  promise.set_value(std::move(result));
+  return promise.get_future().share();
+}
+
+}  // namespace
+
+EventPipeline::EventPipeline(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
+                             actions::PluginStateCache* state, store::Store* store,
+                             GroupCommitter* committer, Options options)
+    : rules_(rules),
+      cycle_(*catalog),
+      state_(state),
+      store_(store),
+      committer_(committer),
+      options_(std::move(options)) {}
+
+std::mutex& EventPipeline::TenantLock(const std::string& tenant) {
+  std::lock_guard lock(locks_mu_);
+  auto& slot = tenant_locks_[tenant];
+  if (!slot) slot = std::make_unique<std::mutex>();
+  return *slot;
+}
+
+store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v1::Event& event,
+                                              engine::CycleResult& result,
+                                              actions::UnitOfWork& work) {
+  store::EventCommit commit;
+  commit.tenant = tenant;
+  commit.event = event;
+  commit.ticket = result.ticket;
+  const int64_t now = NowMicros();
+  const std::string event_json = actions::EventToJson(event).dump();
+  // Ticket JSON for deferred actions: the ticket after the cycle, so that an
+  // e-mail sees the final priority and assignee.
+  const std::string ticket_json = actions::TicketToJson(result.ticket).dump();
+
+  v1::PublishEventResponse& response = commit.response;
+  response.set_event_id(event.id());
+  for (const v1::FiredRule& fired : result.fired_rules) {
+    commit.fired_rule_ids.push_back(fired.rule_id());
+    for (const v1::ActionResult& action : fired.actions()) {
+      store::ExecutionRow x;
+      x.id = NewExecutionId();
+      x.tenant = tenant;
+      x.event_id = event.id();
+      x.ticket_id = event.ticket().id();
+      x.rule_id = fired.rule_id();
+      x.action_index = action.index();
+      x.action_type = action.type();
+      x.operation_id = StrCat(event.id(), "/", fired.rule_id(), "/", action.index());
+      x.created_us = now;
+      if (action.status() == v1::ACTION_STATUS_QUEUED) {
+        x.mode = v1::ACTION_MODE_DEFERRED;
+        x.status = v1::EXECUTION_STATUS_QUEUED;
+        x.next_attempt_us = now;
+        x.ticket_json = ticket_json;
+        x.event_json = event_json;
+        response.add_deferred_execution_ids(x.id);
+      } else {
+        x.mode = v1::ACTION_MODE_INLINE;
+        x.status = action.status() == v1::ACTION_STATUS_SUCCEEDED ? v1::EXECUTION_STATUS_SUCCEEDED
+                                                                  : v1::EXECUTION_STATUS_FAILED;
+        x.error = action.status() == v1::ACTION_STATUS_SUCCEEDED ? "" : action.message();
+        x.attempts = 1;
+        x.attempt_rows.push_back({1, x.status, x.error, now, now});
+        if (action.has_output()) x.output_json = actions::ValueToJson(action.output()).dump();
+        if (action.has_ticket_patch()) x.patch = action.ticket_patch().SerializeAsString();
+      }
+      commit.executions.push_back(std::move(x));
+    }
+    *response.add_fired_rules() = fired;
+  }
+  // Params of deferred actions, from the rules that fired.
+  for (const engine::DeferredAction& d : result.deferred_actions) {
+    for (auto& x : commit.executions) {
+      if (x.mode == v1::ACTION_MODE_DEFERRED && x.rule_id == d.rule_id &&
+          x.action_index == d.action_index) {
+        x.params_json = actions::StructToJson(d.params).dump();
+      }
+    }
+  }
+  *response.mutable_ticket_patch() = result.patch;
+
+  for (const auto& [key, value] : work.state_writes()) commit.state_writes.push_back({key, value});
+  if (!work.timer_changes().empty()) {
+    if (event.causation_ids_size() >= kMaxCausationDepth) {
+      ++dropped_by_causation_;
+      spdlog::warn(
+          "tenant {} event {}: causation chain of {} events reached the limit of {}; the {} "
+          "timer changes its actions made are dropped",
+          tenant, event.id(), event.causation_ids_size(), kMaxCausationDepth,
+          work.timer_changes().size());
+    } else {
+      std::vector<std::string> causation(event.causation_ids().begin(),
+                                         event.causation_ids().end());
+      causation.push_back(event.id());
+      for (const auto& change : work.timer_changes()) {
+        store::TimerRow t;
+        t.tenant = tenant;
+        t.plugin = change.plugin;
+        t.key = change.key;
+        t.ticket_id = change.ticket_id;
+        t.due_us = change.due_unix_micros;
+        t.event_type = change.event_type;
+        t.payload_json = change.payload_json;
+        t.causation_ids = causation;
+        t.cancel = change.cancel;
+        commit.timers.push_back(std::move(t));
+      }
+    }
+  }
+  return commit;
+}
+
+std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant, v1::Event event,
+                                                       std::optional<store::TimerRow> fired_timer) {
+  Violations violations;
+  engine::ValidateEvent(event, "event.", &violations);
+  if (!violations.empty()) return Ready(violations.ToStatus("invalid event"));
+  if (!event.has_occurred_at()) *event.mutable_occurred_at() = TimeUtil::GetCurrentTime();
+
+  const auto key = std::make_pair(tenant, event.id());
+  std::lock_guard tenant_lock(TenantLock(tenant));
+  {
+    std::lock_guard lock(inflight_mu_);
+    auto it = inflight_.find(key);
+    if (it != inflight_.end()) {
+      // The same id is being committed right now: answer with its result.
+      auto first = it->second;
+      return std::async(std::launch::deferred,
+                        [first]() -> PublishResult {
+                          PublishResult result = first.get();
+                          if (result.ok()) result->set_duplicate(true);
+                          return result;
+                        })
+          .share();
+    }
+  }
+  auto stored = store_->FindEvent(tenant, event.id());
+  if (!stored.ok()) return Ready(stored.status());
+  if (stored->has_value()) {
+    (*stored)->set_duplicate(true);
+    return Ready(std::move(**stored));
+  }
+
+  auto rule_set = rules_->Snapshot(tenant);
+  actions::UnitOfWork work(tenant, state_, /*dry_run=*/false);
+  engine::CycleOptions options;
+  options.tenant = tenant;
+  options.work = &work;
+  engine::CycleResult result = cycle_.Run(*rule_set, event, options);
+  store::EventCommit commit = BuildCommit(tenant, event, result, work);
+  commit.fired_timer = std::move(fired_timer);
+  const bool queued_deferred = !commit.response.deferred_execution_ids().empty();
+
+  // Later cycles of this tenant see this event's state writes at once.
+  if (!commit.state_writes.empty()) {
+    std::map<std::pair<std::string, std::string>, std::optional<std::string>> writes(
+        commit.state_writes.begin(), commit.state_writes.end());
+    state_->Publish(tenant, writes);
+  }
+
+  auto promise = std::make_shared<std::promise<PublishResult>>();
+  std::shared_future<PublishResult> future = promise->get_future().share();
+  {
+    std::lock_guard lock(inflight_mu_);
+    inflight_[key] = future;
+  }
+  committer_->Submit(std::move(commit),
+                     [this, promise, key, queued_deferred](store::CommitOutcome outcome) {
+                       if (!outcome.status.ok()) {
+                         state_->Invalidate(key.first);
+                         promise->set_value(outcome.status);
+                       } else {
+                         promise->set_value(std::move(outcome.response));
+                         if (queued_deferred && !outcome.duplicate && options_.on_deferred_queued) {
+                           options_.on_deferred_queued();
+                         }
+                       }
+                       std::lock_guard lock(inflight_mu_);
+                       inflight_.erase(key);
+                     });
+  return future;
+}
+
+}  // namespace triggerfish::server::events

@@ -1,0 +1,85 @@
+#pragma once
+
+// The production path of an event (EventService.PublishEvent):
+//
+//   validate -> dedupe (stored or in flight) -> trigger cycle under the
+//   tenant's lock -> build the commit (event, snapshot, executions, deferred
+//   actions, state, timers) -> group commit -> reply.
+//
+// A caller gets its response only after the commit is durable. The trigger
+// cycles of one tenant run one at a time so that plugin state (e.g. a
+// round-robin cursor) behaves as if every event ran alone; the commits of
+// many events and tenants share transactions.
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/actions/unit_of_work.h"
+#include "server/engine/trigger_cycle.h"
+#include "server/events/group_committer.h"
+#include "server/rules/rule_manager.h"
+#include "server/store/store.h"
+
+namespace triggerfish::server::events {
+
+using PublishResult = absl::StatusOr<v1::PublishEventResponse>;
+
+// Longest causation chain an emitted event may have.
+inline constexpr int kMaxCausationDepth = 10;
+
+class EventPipeline {
+ public:
+  struct Options {
+    // Called (from the committer thread) after a commit queued deferred
+    // actions, so that the outbox workers wake up.
+    std::function<void()> on_deferred_queued;
+  };
+
+  // Every pointer must outlive the pipeline.
+  EventPipeline(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
+                actions::PluginStateCache* state, store::Store* store, GroupCommitter* committer,
+                Options options);
+
+  // Runs `event` for `tenant` and commits it; the future is ready once the
+  // commit is durable. `fired_timer` is set for events emitted by a timer
+  // (the timer is deleted in the same transaction).
+  std::shared_future<PublishResult> Start(const std::string& tenant, v1::Event event,
+                                          std::optional<store::TimerRow> fired_timer = {});
+
+  // Start(...).get().
+  PublishResult Publish(const std::string& tenant, v1::Event event) {
+    return Start(tenant, std::move(event)).get();
+  }
+
+  // Events dropped because their causation chain was too long.
+  int64_t dropped_by_causation() const { return dropped_by_causation_.load(); }
+
+ private:
+  std::mutex& TenantLock(const std::string& tenant);
+  store::EventCommit BuildCommit(const std::string& tenant, const v1::Event& event,
+                                 engine::CycleResult& result, actions::UnitOfWork& work);
+
+  rules::RuleManager* rules_;
+  engine::TriggerCycle cycle_;
+  actions::PluginStateCache* state_;
+  store::Store* store_;
+  GroupCommitter* committer_;
+  Options options_;
+
+  std::mutex locks_mu_;
+  std::map<std::string, std::unique_ptr<std::mutex>> tenant_locks_;
+
+  // Events being committed, by (tenant, event id): a concurrent duplicate
+  // waits for the first one instead of running again.
+  std::mutex inflight_mu_;
+  std::map<std::pair<std::string, std::string>, std::shared_future<PublishResult>> inflight_;
+
+  std::atomic<int64_t> dropped_by_causation_{0};
+};
+
+}  // namespace triggerfish::server::events

@@ -1,0 +1,62 @@
+#include "server/events/group_committer.h"
+
+#include <vector>
+
+namespace triggerfish::server::events {
+
+GroupCommitter::GroupCommitter(store::Store* store, int max_batch)
+    : store_(store), max_batch_(max_batch), thread_([this] { Loop(); }) {}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void GroupCommitter::Submit(store::EventCommit commit, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back({std::move(commit), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+int64_t GroupCommitter::batches() const {
+  std::lock_guard lock(mu_);
+  return batches_;
+}
+
+int64_t GroupCommitter::events() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
+void GroupCommitter::Loop() {
+  while (true) {
+    std::vector<Item> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && static_cast<int>(batch.size()) < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<store::EventCommit*> commits;
+    commits.reserve(batch.size());
+    for (auto& item : batch) commits.push_back(&item.commit);
+    std::vector<store::CommitOutcome> outcomes = store_->CommitEvents(commits);
+    {
+      std::lock_guard lock(mu_);
+      ++batches_;
+      events_ += static_cast<int64_t>(batch.size());
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+  }
+}
+
+}  // namespace triggerfish::server::events

@@ -1,0 +1,64 @@
+#pragma once
+
+// Runs deferred actions (the outbox): a pool of threads claims due
+// executions from the store with a lease, runs each through its plugin with
+// a timeout, and records every attempt. RETRYABLE failures are retried with
+// exponential backoff and full jitter until max_attempts; PERMANENT failures
+// and the last failed attempt make the execution DEAD. Every attempt of one
+// execution carries the same operation id, so a plugin can deduplicate side
+// effects (delivery is at least once).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/plugins/plugin_host.h"
+#include "server/store/store.h"
+
+namespace triggerfish::server::jobs {
+
+struct OutboxOptions {
+  int threads = 4;
+  int max_attempts = 5;
+  std::chrono::milliseconds base_backoff{500};
+  std::chrono::milliseconds max_backoff{60000};
+  // Per attempt; an attempt still running then is abandoned and counted as
+  // a RETRYABLE failure.
+  std::chrono::milliseconds action_timeout{30000};
+  // How long a claimed execution stays leased (longer than action_timeout).
+  std::chrono::milliseconds lease{60000};
+  // How often idle workers look for due executions.
+  std::chrono::milliseconds poll_interval{200};
+};
+
+class OutboxWorkers {
+ public:
+  // `store` and `host` must outlive the workers.
+  OutboxWorkers(store::Store* store, const plugins::PluginHost* host, OutboxOptions options);
+  // Stops: attempts in progress finish (or time out) first.
+  ~OutboxWorkers();
+
+  // Wakes the workers (new executions were queued).
+  void Notify();
+
+  // Backoff before attempt `next_attempt` (2, 3, ...), before jitter.
+  static std::chrono::milliseconds Backoff(const OutboxOptions& options, int next_attempt);
+
+ private:
+  void Loop();
+  void RunOne(const store::ExecutionRow& row);
+
+  store::Store* store_;
+  const plugins::PluginHost* host_;
+  OutboxOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  uint64_t wakeups_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace triggerfish::server::jobs
