@@ -27,6 +27,7 @@
 // walk finds holding (the index must only skip rules that cannot fire).
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -251,6 +252,10 @@ BENCHMARK(BM_TriggerCycleExplain)->Arg(1000);
 // The console output, followed by the index's gain per rule count.
 class GainReporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal (a custom display reporter does not follow
+  // --benchmark_color).
+  GainReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {

@@ -21,6 +21,7 @@
 
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -213,6 +214,10 @@ BENCHMARK(BM_DirectCall);
 // The console output, followed by calls/s and the ratios.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal (a custom display reporter does not follow
+  // --benchmark_color).
+  RatioReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
