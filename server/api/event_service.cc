@@ -9,6 +9,7 @@
 #include "google/rpc/status.pb.h"
 #include "server/api/status.h"
 #include "server/api/tenant.h"
+#include "server/common/strings.h"
 #include "server/engine/event_validator.h"
 
 namespace triggerfish::server::api {
@@ -34,9 +35,14 @@ grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
   if (!event.has_occurred_at()) {
     *event.mutable_occurred_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   }
+  if (!v1::ExplainLevel_IsValid(request->explain())) {
+    Violations v;
+    v.Add("explain", StrCat("unknown explain level ", static_cast<int>(request->explain())));
+    return ToGrpcStatus(v.ToStatus("invalid request"));
+  }
   engine::CycleOptions options;
   options.tenant = tenant;
-  options.explain = true;
+  options.explain = request->explain() != v1::EXPLAIN_LEVEL_NONE;
   options.dry_run = true;
   actions::UnitOfWork work(tenant, state_, /*dry_run=*/true);  // discarded
   options.work = &work;
@@ -45,7 +51,12 @@ grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
   for (auto& fired : result.fired_rules) *response->add_fired_rules() = std::move(fired);
   *response->mutable_ticket_patch() = std::move(result.patch);
   *response->mutable_ticket() = std::move(result.ticket);
-  for (auto& e : result.explanations) *response->add_explanations() = std::move(e);
+  const bool trees = request->explain() == v1::EXPLAIN_LEVEL_UNSPECIFIED ||
+                     request->explain() == v1::EXPLAIN_LEVEL_FULL;
+  for (auto& e : result.explanations) {
+    if (!trees) e.clear_condition();
+    *response->add_explanations() = std::move(e);
+  }
   response->set_passes(result.passes);
   return grpc::Status::OK;
 }

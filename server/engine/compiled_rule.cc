@@ -18,6 +18,13 @@ bool IsValidActionType(std::string_view type) {
                      [](char c) { return IsLowerAlnum(c) || c == '_' || c == '.'; });
 }
 
+uint64_t ReadsOf(const CompiledCondition& c) {
+  if (c.kind == CompiledCondition::Kind::kPredicate) return c.predicate->field.reads();
+  uint64_t reads = 0;
+  for (const auto& child : c.children) reads |= ReadsOf(child);
+  return reads;
+}
+
 bool IsEmptyCondition(const v1::Condition& c) {
   return c.all().empty() && c.any().empty() && !c.has_not_() && !c.has_predicate();
 }
@@ -101,6 +108,7 @@ std::shared_ptr<const CompiledRule> Compile(const v1::Rule& rule, std::string_vi
   }
 
   if (violations->size() != before) return nullptr;
+  if (out->condition) out->reads = ReadsOf(*out->condition);
   out->rule = rule;
   return out;
 }

@@ -33,6 +33,8 @@ struct CompiledRule {
   // nullopt: the rule has no condition and always holds.
   std::optional<CompiledCondition> condition;
   std::vector<CompiledAction> actions;
+  // field_bits of the ticket data the condition reads.
+  uint64_t reads = 0;
 
   const std::string& id() const { return rule.id(); }
   bool enabled() const { return !rule.has_enabled() || rule.enabled(); }

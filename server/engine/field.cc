@@ -94,6 +94,20 @@ struct FieldDef {
   FieldRef::Getter getter;
 };
 
+// field_bits read by each field path; fields not listed read no ticket data
+// that a patch can change.
+uint64_t ReadsOf(std::string_view path) {
+  using namespace field_bits;
+  if (path == "ticket.subject") return kSubject;
+  if (path == "ticket.status") return kStatus;
+  if (path == "ticket.priority") return kPriority;
+  if (path == "ticket.type") return kType;
+  if (path == "ticket.tags") return kTags;
+  if (path == "ticket.assignee_id") return kAssignee;
+  if (path == "ticket.group_id") return kGroup;
+  return 0;
+}
+
 #define TICKET_TEXT(name, expr)                                                   \
   FieldDef {                                                                      \
     name, FieldType::kText, true, false,                                          \
@@ -230,6 +244,7 @@ std::optional<FieldRef> FieldRef::Resolve(std::string_view path) {
     const std::string_view key = path.substr(kCustomPrefix.size());
     if (!ValidCustomKey(key)) return std::nullopt;
     ref.key_ = std::string(key);
+    ref.reads_ = field_bits::CustomField(key);
     ref.type_ = FieldType::kDynamic;
     ref.ticket_field_ = true;
     ref.getter_ = &CustomField;
@@ -240,6 +255,7 @@ std::optional<FieldRef> FieldRef::Resolve(std::string_view path) {
       ref.type_ = def.type;
       ref.ticket_field_ = def.ticket_field;
       ref.computed_ = def.computed;
+      ref.reads_ = ReadsOf(def.path);
       ref.getter_ = def.getter;
       return ref;
     }
@@ -269,6 +285,10 @@ std::string SuggestField(std::string_view path) {
   }
   if (best.empty() && path.starts_with("ticket.custom_field")) best = "ticket.custom_fields.<name>";
   return best;
+}
+
+uint64_t field_bits::CustomField(std::string_view name) {
+  return uint64_t{1} << (16 + std::hash<std::string_view>{}(name) % 48);
 }
 
 std::string_view StatusName(int rank) {

@@ -54,6 +54,21 @@ struct EvalInput {
   int64_t now_micros = 0;
 };
 
+// Bits naming the parts of a ticket that a field reads or a patch changes,
+// so that the trigger cycle re-evaluates after a patch only the conditions
+// that read what changed. Custom fields share the high bits by a hash of
+// their name (a collision only costs a re-evaluation).
+namespace field_bits {
+inline constexpr uint64_t kSubject = 1 << 1;
+inline constexpr uint64_t kStatus = 1 << 3;
+inline constexpr uint64_t kPriority = 1 << 4;
+inline constexpr uint64_t kType = 1 << 5;
+inline constexpr uint64_t kTags = 1 << 7;
+inline constexpr uint64_t kAssignee = 1 << 9;
+inline constexpr uint64_t kGroup = 1 << 10;
+uint64_t CustomField(std::string_view name);
+}  // namespace field_bits
+
 // A resolved field path.
 class FieldRef {
  public:
@@ -76,6 +91,8 @@ class FieldRef {
   const std::string& path() const { return path_; }
   // For custom fields, the field name; empty otherwise.
   const std::string& key() const { return key_; }
+  // field_bits of the ticket data the field reads (0 for event fields).
+  uint64_t reads() const { return reads_; }
 
  private:
   std::string path_;
@@ -83,6 +100,7 @@ class FieldRef {
   FieldType type_ = FieldType::kText;
   bool ticket_field_ = false;
   bool computed_ = false;
+  uint64_t reads_ = 0;
   Getter getter_ = nullptr;
 };
 

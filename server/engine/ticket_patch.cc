@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "google/protobuf/util/message_differencer.h"
+#include "server/engine/field.h"
 
 namespace triggerfish::server::engine {
 namespace {
@@ -41,6 +42,20 @@ void ApplyPatch(const v1::TicketPatch& patch, v1::Ticket* ticket) {
       (*ticket->mutable_custom_fields())[key] = value;
     }
   }
+}
+
+uint64_t PatchBits(const v1::TicketPatch& patch) {
+  using namespace field_bits;
+  uint64_t bits = 0;
+  if (patch.has_subject()) bits |= kSubject;
+  if (patch.has_status()) bits |= kStatus;
+  if (patch.has_priority()) bits |= kPriority;
+  if (patch.has_type()) bits |= kType;
+  if (patch.has_assignee_id()) bits |= kAssignee;
+  if (patch.has_group_id()) bits |= kGroup;
+  if (!patch.add_tags().empty() || !patch.remove_tags().empty()) bits |= kTags;
+  for (const auto& [key, value] : patch.custom_fields()) bits |= CustomField(key);
+  return bits;
 }
 
 v1::TicketPatch DiffTickets(const v1::Ticket& before, const v1::Ticket& after) {

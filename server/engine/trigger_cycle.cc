@@ -29,6 +29,11 @@ CycleResult TriggerCycle::Run(const RuleSet& rules, const v1::Event& event,
   if (type_rules != nullptr) {
     const size_t n = type_rules->rules.size();
     RuleBitset fired(n);
+    // Rules whose condition was false on the current working ticket. A pass
+    // after a rule fired skips those that read nothing its patches changed:
+    // they would be false again. This keeps the semantics of restarting from
+    // the top without re-evaluating every earlier rule.
+    RuleBitset known_false(n);
     RuleBitset candidates;
     bool fired_in_pass = true;
     while (fired_in_pass) {
@@ -36,15 +41,20 @@ CycleResult TriggerCycle::Run(const RuleSet& rules, const v1::Event& event,
       ++result.passes;
       type_rules->index.Candidates(input, &candidates);
       candidates.AndNot(fired);
+      candidates.AndNot(known_false);
       for (size_t i = candidates.NextSet(0); i < n; i = candidates.NextSet(i + 1)) {
         const CompiledRule& rule = *type_rules->rules[i];
         ++result.conditions_evaluated;
-        if (rule.condition && !Evaluate(*rule.condition, input)) continue;
+        if (rule.condition && !Evaluate(*rule.condition, input)) {
+          known_false.Set(i);
+          continue;
+        }
         if (options.explain && rule.condition) {
           fired_explanations.push_back({&rule, Explain(*rule.condition, input)});
         }
         fired.Set(i);
         fired_in_pass = true;
+        uint64_t changed = 0;
         v1::FiredRule& out = result.fired_rules.emplace_back();
         out.set_rule_id(rule.id());
         out.set_rule_name(rule.rule.name());
@@ -83,17 +93,23 @@ CycleResult TriggerCycle::Run(const RuleSet& rules, const v1::Event& event,
           }
           if (outcome.code == ActionOutcome::Code::kOk) {
             ar->set_status(v1::ACTION_STATUS_SUCCEEDED);
+            changed |= PatchBits(outcome.patch);
             ApplyPatch(outcome.patch, &result.ticket);
             *ar->mutable_ticket_patch() = std::move(outcome.patch);
           } else {
             ar->set_status(v1::ACTION_STATUS_FAILED);
           }
         }
+        if (changed != 0) {
+          for (size_t j = known_false.NextSet(0); j < n; j = known_false.NextSet(j + 1)) {
+            if (type_rules->rules[j]->reads & changed) known_false.Reset(j);
+          }
+        }
         break;  // restart from the top with the updated ticket
       }
     }
   }
-  result.patch = DiffTickets(event.ticket(), result.ticket);
+  if (!result.fired_rules.empty()) result.patch = DiffTickets(event.ticket(), result.ticket);
 
   if (options.explain) {
     for (const auto& rule_ptr : rules.rules()) {

@@ -153,6 +153,32 @@ TEST_F(EventServiceTest, MalformedEventIsRejectedWithPaths) {
   EXPECT_TRUE(violations.contains("event.ticket.status"));
 }
 
+TEST_F(EventServiceTest, ExplainLevelTrimsTheExplanations) {
+  CreateRule("reopened", R"({"name": "Opened", "trigger": {"event_types": ["ticket.updated"]},
+    "condition": {"predicate": {"field": "ticket.status", "operator": "changed_to", "value": "open"}}})");
+  CreateRule("never", R"({"name": "Never", "trigger": {"event_types": ["ticket.updated"]},
+    "condition": {"predicate": {"field": "ticket.subject", "operator": "is", "value": "nope"}}})");
+  auto request = FromJson<v1::EvaluateEventRequest>(kEvent);
+  request.set_explain(v1::EXPLAIN_LEVEL_SUMMARY);
+  v1::EvaluateEventResponse response;
+  ASSERT_TRUE(Evaluate(request, &response).ok());
+  ASSERT_EQ(response.explanations_size(), 2);
+  for (const auto& e : response.explanations()) EXPECT_FALSE(e.has_condition());
+  EXPECT_NE(ExplanationOf(response, "never")->summary().find("ticket.subject is \"nope\""),
+            std::string::npos)
+      << ExplanationOf(response, "never")->summary();
+
+  request.set_explain(v1::EXPLAIN_LEVEL_NONE);
+  response.Clear();
+  ASSERT_TRUE(Evaluate(request, &response).ok());
+  EXPECT_EQ(response.explanations_size(), 0);
+  ASSERT_EQ(response.fired_rules_size(), 1);
+  EXPECT_EQ(response.fired_rules(0).rule_id(), "reopened");
+
+  request.set_explain(static_cast<v1::ExplainLevel>(9));
+  EXPECT_EQ(Evaluate(request, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(EventServiceTest, EmptyTenantFiresNothingAndReturnsTheTicket) {
   v1::EvaluateEventResponse response;
   ASSERT_TRUE(Evaluate(FromJson<v1::EvaluateEventRequest>(kEvent), &response).ok());
