@@ -20,6 +20,7 @@
 #include "server/engine/action.h"
 #include "server/events/event_pipeline.h"
 #include "server/events/group_committer.h"
+#include "server/jobs/automation_scheduler.h"
 #include "server/jobs/outbox_worker.h"
 #include "server/jobs/timer_scheduler.h"
 #include "server/plugins/plugin_host.h"
@@ -124,6 +125,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->timers_ =
       std::make_unique<jobs::TimerScheduler>(server->store_.get(), server->pipeline_.get(),
                                              std::chrono::milliseconds(config.timer_poll_ms));
+  server->automations_ = std::make_unique<jobs::AutomationScheduler>(
+      server->store_.get(), server->rules_.get(), server->pipeline_.get(),
+      std::chrono::milliseconds(config.automation_interval_ms), config.automation_batch);
 
   server->event_service_ = std::make_unique<api::EventService>(
       server->rules_.get(), server->catalog_.get(), server->state_cache_.get(),
@@ -164,6 +168,7 @@ void Server::Wait() {
   if (grpc_server_) grpc_server_->Wait();
   // Drain: no new events can arrive; stop firing timers, let the committer
   // finish what it has, let running deferred attempts finish.
+  automations_.reset();
   timers_.reset();
   committer_.reset();
   outbox_.reset();

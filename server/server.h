@@ -46,6 +46,7 @@ class EventPipeline;
 namespace jobs {
 class OutboxWorkers;
 class TimerScheduler;
+class AutomationScheduler;
 }  // namespace jobs
 namespace api {
 class TicketService;
@@ -83,6 +84,7 @@ class Server {
   std::unique_ptr<jobs::OutboxWorkers> outbox_;
   std::unique_ptr<events::EventPipeline> pipeline_;
   std::unique_ptr<jobs::TimerScheduler> timers_;
+  std::unique_ptr<jobs::AutomationScheduler> automations_;
   std::unique_ptr<api::RuleService> rule_service_;
   std::unique_ptr<api::EventService> event_service_;
   std::unique_ptr<api::PluginService> plugin_service_;

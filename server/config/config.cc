@@ -104,6 +104,10 @@ absl::Status LoadConfigFile(const std::string& path, ServerConfig* config) {
       s = Read(value, key, &config->commit_batch);
     } else if (key == "timer_poll_ms") {
       s = Read(value, key, &config->timer_poll_ms);
+    } else if (key == "automation_interval_ms") {
+      s = Read(value, key, &config->automation_interval_ms);
+    } else if (key == "automation_batch") {
+      s = Read(value, key, &config->automation_batch);
     } else if (key == "outbox") {
       if (!value.is_object())
         return absl::InvalidArgumentError("config key \"outbox\" must be a mapping");

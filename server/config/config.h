@@ -17,6 +17,8 @@
 //   stream_window: 64              # events in flight per PublishEvents stream
 //   commit_batch: 256              # most events in one group commit
 //   timer_poll_ms: 200             # how often due timers are looked for
+//   automation_interval_ms: 60000  # how often schedule.tick rules run
+//   automation_batch: 500          # tickets per tenant per tick
 //   outbox: {threads: 4, max_attempts: 5, base_backoff_ms: 500,
 //            max_backoff_ms: 60000, action_timeout_ms: 30000}
 //   limits: { max_condition_depth: 32, max_predicates: 256, max_actions: 32,
@@ -45,6 +47,8 @@ struct ServerConfig {
   int stream_window = 64;
   int commit_batch = 256;
   int timer_poll_ms = 200;
+  int automation_interval_ms = 60000;
+  int automation_batch = 500;
   struct Outbox {
     int threads = 4;
     int max_attempts = 5;

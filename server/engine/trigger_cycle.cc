@@ -1,5 +1,7 @@
 #include "server/engine/trigger_cycle.h"
 
+#include <algorithm>
+
 #include "server/common/strings.h"
 #include "server/engine/ticket_patch.h"
 
@@ -34,6 +36,15 @@ CycleResult TriggerCycle::Run(const RuleSet& rules, const v1::Event& event,
     // they would be false again. This keeps the semantics of restarting from
     // the top without re-evaluating every earlier rule.
     RuleBitset known_false(n);
+    RuleBitset skipped(n);
+    if (options.skip_rule_ids != nullptr) {
+      for (size_t i = 0; i < n; ++i) {
+        const auto& ids = *options.skip_rule_ids;
+        if (std::find(ids.begin(), ids.end(), type_rules->rules[i]->id()) != ids.end()) {
+          skipped.Set(i);
+        }
+      }
+    }
     RuleBitset candidates;
     bool fired_in_pass = true;
     while (fired_in_pass) {
@@ -42,6 +53,7 @@ CycleResult TriggerCycle::Run(const RuleSet& rules, const v1::Event& event,
       type_rules->index.Candidates(input, &candidates);
       candidates.AndNot(fired);
       candidates.AndNot(known_false);
+      candidates.AndNot(skipped);
       for (size_t i = candidates.NextSet(0); i < n; i = candidates.NextSet(i + 1)) {
         const CompiledRule& rule = *type_rules->rules[i];
         ++result.conditions_evaluated;

@@ -34,6 +34,9 @@ struct CycleOptions {
   int64_t now_micros = 0;
   // Passed to every inline action (see ActionRequest::work).
   actions::UnitOfWork* work = nullptr;
+  // Rules that must not fire for this event (schedule.tick rules latched for
+  // the ticket); null for none.
+  const std::vector<std::string>* skip_rule_ids = nullptr;
 };
 
 // A deferred action of a fired rule, for the caller to queue.

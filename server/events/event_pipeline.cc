@@ -148,7 +148,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
 }
 
 std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant, v1::Event event,
-                                                       std::optional<store::TimerRow> fired_timer) {
+                                                       std::optional<Internal> internal) {
   Violations violations;
   engine::ValidateEvent(event, "event.", &violations);
   if (!violations.empty()) return Ready(violations.ToStatus("invalid event"));
@@ -183,9 +183,22 @@ std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant
   engine::CycleOptions options;
   options.tenant = tenant;
   options.work = &work;
+  if (internal && internal->automation) options.skip_rule_ids = &internal->latched_rule_ids;
   engine::CycleResult result = cycle_.Run(*rule_set, event, options);
   store::EventCommit commit = BuildCommit(tenant, event, result, work);
-  commit.fired_timer = std::move(fired_timer);
+  if (internal) {
+    commit.internal = true;
+    commit.fired_timer = std::move(internal->fired_timer);
+    if (internal->automation) {
+      std::vector<std::string> latched = internal->latched_rule_ids;
+      for (const auto& id : commit.fired_rule_ids) latched.push_back(id);
+      if (commit.fired_rule_ids.empty() && latched == internal->previous_latched) {
+        // A tick that changes nothing is not stored.
+        return Ready(std::move(commit.response));
+      }
+      commit.latched_rule_ids = std::move(latched);
+    }
+  }
   const bool queued_deferred = !commit.response.deferred_execution_ids().empty();
 
   // Later cycles of this tenant see this event's state writes at once.

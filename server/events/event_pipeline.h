@@ -45,11 +45,22 @@ class EventPipeline {
                 actions::PluginStateCache* state, store::Store* store, GroupCommitter* committer,
                 Options options);
 
+  // How an event Triggerfish emits itself differs from a helpdesk's.
+  struct Internal {
+    // Set for events emitted by a timer (deleted in the same transaction).
+    std::optional<store::TimerRow> fired_timer;
+    // schedule.tick: the rules latched for the ticket (not fired again); the
+    // rules that fire are latched too. When nothing fires and the latches
+    // equal `previous_latched`, nothing is committed.
+    bool automation = false;
+    std::vector<std::string> latched_rule_ids;
+    std::vector<std::string> previous_latched;
+  };
+
   // Runs `event` for `tenant` and commits it; the future is ready once the
-  // commit is durable. `fired_timer` is set for events emitted by a timer
-  // (the timer is deleted in the same transaction).
+  // commit is durable. `internal` is set for events Triggerfish emits.
   std::shared_future<PublishResult> Start(const std::string& tenant, v1::Event event,
-                                          std::optional<store::TimerRow> fired_timer = {});
+                                          std::optional<Internal> internal = {});
 
   // Start(...).get().
   PublishResult Publish(const std::string& tenant, v1::Event event) {

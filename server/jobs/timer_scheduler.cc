@@ -70,7 +70,10 @@ void TimerScheduler::FireDue() {
           google::protobuf::util::JsonStringToMessage(timer.payload_json, event.mutable_payload());
       if (!parsed.ok()) event.clear_payload();
     }
-    pending.push_back({timer, pipeline_->Start(timer.tenant, std::move(event), timer)});
+    events::EventPipeline::Internal internal;
+    internal.fired_timer = timer;
+    pending.push_back(
+        {timer, pipeline_->Start(timer.tenant, std::move(event), std::move(internal))});
   }
   for (auto& [timer, future] : pending) {
     const events::PublishResult& result = future.get();

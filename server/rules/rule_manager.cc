@@ -129,6 +129,16 @@ RuleManager::Published RuleManager::Read(std::string_view tenant) const {
   return it->second;
 }
 
+std::vector<std::string> RuleManager::TenantsListeningTo(std::string_view event_type) const {
+  std::vector<std::string> out;
+  std::lock_guard lock(read_mu_);
+  for (const auto& [tenant, published] : published_) {
+    if (published.set && published.set->ForEventType(event_type) != nullptr) out.push_back(tenant);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::shared_ptr<const engine::RuleSet> RuleManager::Snapshot(std::string_view tenant) const {
   auto published = Read(tenant);
   return published.set ? published.set : empty_;

@@ -51,6 +51,9 @@ class RuleManager {
 
   const engine::RuleLimits& limits() const { return limits_; }
 
+  // Tenants that have at least one enabled rule listening to `event_type`.
+  std::vector<std::string> TenantsListeningTo(std::string_view event_type) const;
+
  private:
   // What readers see of a tenant; replaced, never modified.
   struct Published {

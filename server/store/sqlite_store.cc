@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "server/common/strings.h"
+#include "server/engine/ticket_patch.h"
 
 namespace triggerfish::server::store {
 namespace {
@@ -159,6 +160,9 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (tenant, plugin, key)
     ) WITHOUT ROWID;
     CREATE INDEX timers_due ON timers (due_us);
+    )sql",
+    R"sql(
+    ALTER TABLE tickets ADD COLUMN latched TEXT NOT NULL DEFAULT '';  -- rule ids, newline separated
     )sql",
 };
 
@@ -405,15 +409,36 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   const v1::Event& e = c->event;
   const int64_t occurred_us =
       e.occurred_at().seconds() * 1'000'000 + e.occurred_at().nanos() / 1000;
-  // The snapshot moves only forward in event time.
+  // The snapshot moves only forward in helpdesk event time.
+  std::optional<TicketRow> stored;
   {
-    Statement q(db_, "SELECT last_event_us FROM tickets WHERE tenant = ? AND id = ?");
+    Statement q(db_,
+                "SELECT snapshot, last_event_us, latched FROM tickets WHERE tenant = ? AND id = ?");
     q.Bind(1, c->tenant).Bind(2, e.ticket().id());
     const int rc = q.Step();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.Error("reading ticket");
-    const bool newer = rc == SQLITE_DONE || occurred_us >= q.Int(0);
-    c->response.set_snapshot_updated(newer);
+    if (rc == SQLITE_ROW) {
+      stored.emplace();
+      stored->ticket.ParseFromString(q.Text(0));
+      stored->last_event_us = q.Int(1);
+      stored->latched_rule_ids = SplitLines(q.Text(2));
+    }
   }
+  int64_t snapshot_event_us = occurred_us;
+  if (c->internal && stored) {
+    // Apply what the internal event changed to the snapshot as it is now
+    // (a helpdesk event may have been committed since it was read).
+    v1::Ticket merged = stored->ticket;
+    engine::ApplyPatch(c->response.ticket_patch(), &merged);
+    c->ticket = std::move(merged);
+    snapshot_event_us = stored->last_event_us;
+    c->response.set_snapshot_updated(true);
+  } else {
+    c->response.set_snapshot_updated(!stored || occurred_us >= stored->last_event_us);
+  }
+  const std::vector<std::string> latched =
+      c->latched_rule_ids ? *c->latched_rule_ids
+                          : (stored ? stored->latched_rule_ids : std::vector<std::string>{});
   c->response.mutable_commit_time()->set_seconds(now_us / 1'000'000);
   c->response.mutable_commit_time()->set_nanos(static_cast<int32_t>(now_us % 1'000'000) * 1000);
   {
@@ -439,12 +464,14 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   if (c->response.snapshot_updated()) {
     Statement q(db_,
                 "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
-                "fired_rules, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO "
-                "UPDATE SET snapshot = excluded.snapshot, last_event_id = excluded.last_event_id, "
-                "last_event_us = excluded.last_event_us, fired_rules = excluded.fired_rules, "
-                "updated_us = excluded.updated_us");
+                "fired_rules, updated_us, latched) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (tenant, id) DO UPDATE SET snapshot = excluded.snapshot, "
+                "last_event_id = excluded.last_event_id, last_event_us = excluded.last_event_us, "
+                "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
+                "latched = excluded.latched");
     q.Bind(1, c->tenant).Bind(2, e.ticket().id()).BindBlob(3, c->ticket.SerializeAsString());
-    q.Bind(4, e.id()).Bind(5, occurred_us).Bind(6, JoinLines(c->fired_rule_ids)).Bind(7, now_us);
+    q.Bind(4, e.id()).Bind(5, snapshot_event_us).Bind(6, JoinLines(c->fired_rule_ids));
+    q.Bind(7, now_us).Bind(8, JoinLines(latched));
     if (q.Step() != SQLITE_DONE) return q.Error("writing ticket");
   }
   for (const ExecutionRow& x : c->executions) {
@@ -531,8 +558,8 @@ absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view
                                                                 std::string_view id) {
   std::lock_guard lock(mu_);
   Statement q(db_,
-              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us FROM tickets "
-              "WHERE tenant = ? AND id = ?");
+              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
+              "FROM tickets WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -543,6 +570,7 @@ absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view
   row.last_event_us = q.Int(2);
   row.fired_rule_ids = SplitLines(q.Text(3));
   row.updated_us = q.Int(4);
+  row.latched_rule_ids = SplitLines(q.Text(5));
   return row;
 }
 
@@ -551,8 +579,8 @@ absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view
                                                                 int limit) {
   std::lock_guard lock(mu_);
   Statement q(db_,
-              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us FROM tickets "
-              "WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
+              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
+              "FROM tickets WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
   q.Bind(1, tenant).Bind(2, after_id).Bind(3, int64_t{limit});
   std::vector<TicketRow> out;
   int rc;
@@ -563,6 +591,7 @@ absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view
     row.last_event_us = q.Int(2);
     row.fired_rule_ids = SplitLines(q.Text(3));
     row.updated_us = q.Int(4);
+    row.latched_rule_ids = SplitLines(q.Text(5));
   }
   if (rc != SQLITE_DONE) return q.Error("listing tickets");
   return out;

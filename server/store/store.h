@@ -97,9 +97,14 @@ struct TimerRow {
 struct TicketRow {
   v1::Ticket ticket;
   std::string last_event_id;
+  // occurred_at of the last helpdesk event applied (internal events -
+  // timers, schedule ticks - do not move it).
   int64_t last_event_us = 0;
   std::vector<std::string> fired_rule_ids;
   int64_t updated_us = 0;
+  // schedule.tick rules that fired for the ticket and whose condition has
+  // held ever since (they do not fire again until it stops holding).
+  std::vector<std::string> latched_rule_ids;
 };
 
 // Everything one published event changes, committed atomically.
@@ -120,6 +125,12 @@ struct EventCommit {
   // Set when the event was emitted by this timer: it is deleted in the same
   // transaction (if still due at the same instant).
   std::optional<TimerRow> fired_timer;
+  // An event Triggerfish emitted itself (timer, schedule tick): its ticket
+  // patch is applied to the stored snapshot as it is at commit time, and the
+  // snapshot's helpdesk event time is kept.
+  bool internal = false;
+  // When set, replaces the ticket's latched schedule.tick rules.
+  std::optional<std::vector<std::string>> latched_rule_ids;
 };
 
 struct CommitOutcome {

@@ -63,6 +63,7 @@ class PublishEventTest : public ::testing::Test {
       out << "plugin_dirs: [\"" << TRIGGERFISH_BUNDLED_PLUGIN_DIR << "\", \""
           << TRIGGERFISH_RECORDER_PLUGIN_DIR << "\"]\n"
           << "timer_poll_ms: 50\n"
+          << "automation_interval_ms: 100\n"
           << "outbox: {threads: 2, max_attempts: 3, base_backoff_ms: 20, max_backoff_ms: 100, "
              "action_timeout_ms: 2000}\n";
     }
@@ -361,6 +362,41 @@ TEST_F(PublishEventTest, TimersFireAsEventsAndStateSurvivesRestart) {
   })) << server_->log();
   // The state counter continued from its durable value (2 from T1's events).
   EXPECT_EQ(record.ticket().custom_fields().at("count_n").number_value(), 3);
+}
+
+TEST_F(PublishEventTest, AutomationsFireOnceUntilTheirConditionStopsHolding) {
+  CreateRule("high-tick", R"({"name": "high priority reminder",
+    "trigger": {"event_types": ["schedule.tick"]},
+    "condition": {"predicate": {"field": "ticket.priority", "operator": "is", "value": "high"}},
+    "actions": [{"type": "recorder.count", "params": {"key": "tick"}}]})");
+  MustPublish(R"({"id": "h1", "type": "ticket.created", "occurred_at": "2026-05-01T10:00:00Z",
+    "ticket": {"id": "T1", "priority": "TICKET_PRIORITY_HIGH"}})");
+  MustPublish(R"({"id": "c1", "type": "ticket.created", "occurred_at": "2026-05-01T10:00:00Z",
+    "ticket": {"id": "T2", "priority": "TICKET_PRIORITY_HIGH", "status": "TICKET_STATUS_CLOSED"}})");
+  v1::TicketRecord record;
+  auto count = [&](const std::string& ticket) {
+    if (!GetTicket(ticket, &record).ok()) return -1.0;
+    auto it = record.ticket().custom_fields().find("count_tick");
+    return it == record.ticket().custom_fields().end() ? 0.0 : it->second.number_value();
+  };
+  ASSERT_TRUE(Eventually([&] { return count("T1") == 1; })) << server_->log();
+  // Many ticks later it has still fired only once, and the closed ticket never.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(count("T1"), 1);
+  EXPECT_EQ(count("T2"), 0);
+  // The helpdesk's event time is kept: a later helpdesk event still applies.
+  EXPECT_EQ(record.last_event_time().seconds(), 1777629600);
+
+  // The condition stops holding, then holds again: the rule fires again.
+  MustPublish(R"({"id": "h2", "type": "ticket.updated", "occurred_at": "2026-05-01T11:00:00Z",
+    "ticket": {"id": "T1", "priority": "TICKET_PRIORITY_LOW", "custom_fields": {"count_tick": 1}}})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(count("T1"), 1);
+  MustPublish(R"({"id": "h3", "type": "ticket.updated", "occurred_at": "2026-05-01T12:00:00Z",
+    "ticket": {"id": "T1", "priority": "TICKET_PRIORITY_HIGH", "custom_fields": {"count_tick": 1}}})");
+  ASSERT_TRUE(Eventually([&] { return count("T1") == 2; })) << server_->log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(count("T1"), 2);
 }
 
 TEST_F(PublishEventTest, StreamAnswersEveryEventInOrderAndABadOneFailsAlone) {
