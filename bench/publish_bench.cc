@@ -1,0 +1,588 @@
+// Durable event publishing under load: EventService.PublishEvent (unary) and
+// EventService.PublishEvents (bidi stream) against 100 rules with inline
+// actions, each as a ratio to the trivial grpc.health.v1.Health/Check served
+// by the same server in the same run, with the group commit's fsync count.
+//
+// Starts the real server in-process (Server::Start on 127.0.0.1:0, SQLite
+// store in a fresh temporary directory: WAL, synchronous=FULL, so every
+// commit is fsync'd; the bundled plugins), creates 100 rules through
+// RuleService.CreateRule (98 of bench/rule_mix.h, each given a ticket.add_tags
+// or ticket.set_fields action, plus two broad rules that fire often), then
+// measures for --seconds each (after a 0.5 s warm-up):
+//
+//   1. Health/Check: --threads client threads over --channels channels
+//      (local subchannel pools: one HTTP/2 connection each), blocking unary
+//      calls back to back;
+//   2. PublishEvent: the same threads and channels, each call a fresh event
+//      id (ticket.created / ticket.updated) on one of --tickets ticket ids;
+//   3. PublishEvents: --streams streams (one per channel, round robin), each
+//      with a writer thread keeping --window events in flight and a reader
+//      thread taking the acks; latency is from write to ack.
+//
+// Prints events (calls)/s, p50/p99 latency, the ratios PublishEvent / Check
+// and stream / unary, and fsyncs per 1,000 events (group commit transactions
+// per committed event) for each publish phase.
+//
+//   build/bench/publish_bench [--seconds 5] [--threads 64] [--channels 8]
+//                             [--streams 8] [--window 64] [--tickets 10000]
+//
+// Client and server share the machine's cores: absolute figures are those of
+// a loaded box; the ratios are what to compare.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <semaphore>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+
+#include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
+
+#include "bench/rule_mix.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "server/server.h"
+#include "spdlog/spdlog.h"
+#include "triggerfish/v1/event_service.grpc.pb.h"
+#include "triggerfish/v1/rule_service.grpc.pb.h"
+
+namespace triggerfish::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kRuleCount = 100;
+constexpr int kTemplateEvents = 512;
+// Events occur from 2026-03-03T00:00:00Z on, one millisecond apart, after
+// every timestamp of the mix's tickets: a ticket's snapshot moves forward.
+constexpr int64_t kFirstOccurredAt = 1772496000;
+
+struct Options {
+  double seconds = 5;
+  int threads = 64;
+  int channels = 8;
+  int streams = 8;
+  int window = 64;
+  int tickets = 10000;
+};
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, int index) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt("triggerfish.bench.channel", index);
+  args.SetMaxReceiveMessageSize(-1);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+// User + system CPU time of the whole process (server and client).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+int64_t Nanos(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+// What the publish responses carried, summed over a phase.
+struct Tally {
+  int64_t errors = 0;      // not OK, or a response that is not for the event
+  int64_t duplicates = 0;  // duplicate = true (every event id is fresh)
+  int64_t fired_rules = 0;
+  int64_t actions = 0;
+
+  void Add(const Tally& o) {
+    errors += o.errors;
+    duplicates += o.duplicates;
+    fired_rules += o.fired_rules;
+    actions += o.actions;
+  }
+  void Count(const v1::PublishEventResponse& r, const std::string& event_id) {
+    if (r.event_id() != event_id) ++errors;
+    if (r.duplicate()) ++duplicates;
+    fired_rules += r.fired_rules_size();
+    for (const auto& f : r.fired_rules()) actions += f.actions_size();
+  }
+};
+
+struct LoadResult {
+  int64_t calls = 0;
+  double seconds = 0;
+  Tally tally;                        // measured calls only
+  int64_t batches = 0;                // group commit transactions while measuring
+  int64_t committed = 0;              // events committed while measuring
+  double cpu_seconds = 0;             // process CPU (user + system) while measuring
+  std::vector<int64_t> latencies_ns;  // sorted
+
+  double CallsPerSecond() const { return static_cast<double>(calls) / seconds; }
+  double PercentileMicros(double p) const {
+    if (latencies_ns.empty()) return 0;
+    size_t i = static_cast<size_t>(p * static_cast<double>(latencies_ns.size() - 1));
+    return static_cast<double>(latencies_ns[i]) / 1000.0;
+  }
+  double FsyncsPerThousand() const {
+    return committed == 0 ? 0 : 1000.0 * static_cast<double>(batches) / committed;
+  }
+};
+
+struct PerThread {
+  std::vector<int64_t> latencies_ns;
+  Tally tally;
+};
+
+// The measurement window shared by the workers of one phase: a 0.5 s
+// warm-up, then `seconds` measured, with the committer's counters read at
+// both ends.
+class Window {
+ public:
+  Window(const server::Server* server, double seconds) : server_(server), seconds_(seconds) {}
+
+  bool measuring() const { return measuring_.load(std::memory_order_relaxed); }
+  bool stopped() const { return stop_.load(std::memory_order_relaxed); }
+
+  // Blocks through warm-up and measurement; the workers keep going until
+  // stopped() and are joined by the caller.
+  void Run(LoadResult* result) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const int64_t batches0 = server_->commit_batches();
+    const int64_t events0 = server_->committed_events();
+    const double cpu0 = ProcessCpuSeconds();
+    measuring_ = true;
+    const auto begin = Clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds_));
+    measuring_ = false;
+    const auto end = Clock::now();
+    result->cpu_seconds = ProcessCpuSeconds() - cpu0;
+    result->batches = server_->commit_batches() - batches0;
+    result->committed = server_->committed_events() - events0;
+    result->seconds = std::chrono::duration<double>(end - begin).count();
+    stop_ = true;
+  }
+
+ private:
+  const server::Server* server_;
+  const double seconds_;
+  std::atomic<bool> measuring_{false};
+  std::atomic<bool> stop_{false};
+};
+
+void Merge(std::vector<PerThread>& per_thread, LoadResult* result) {
+  for (PerThread& p : per_thread) {
+    result->tally.Add(p.tally);
+    result->latencies_ns.insert(result->latencies_ns.end(), p.latencies_ns.begin(),
+                                p.latencies_ns.end());
+  }
+  result->calls = static_cast<int64_t>(result->latencies_ns.size());
+  std::sort(result->latencies_ns.begin(), result->latencies_ns.end());
+}
+
+// Runs `call(thread_index, tally)` (which returns whether it succeeded) back
+// to back on `threads` threads.
+template <typename Call>
+LoadResult RunUnary(const server::Server* server, int threads, double seconds, Call call) {
+  std::vector<PerThread> per_thread(threads);
+  std::latch start(threads + 1);
+  Window window(server, seconds);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      PerThread& mine = per_thread[t];
+      mine.latencies_ns.reserve(1 << 15);
+      start.arrive_and_wait();
+      while (!window.stopped()) {
+        Tally one;
+        const auto t0 = Clock::now();
+        const bool ok = call(t, &one);
+        const auto t1 = Clock::now();
+        if (!window.measuring()) continue;
+        if (!ok) ++one.errors;
+        mine.tally.Add(one);
+        mine.latencies_ns.push_back(Nanos(t1 - t0));
+      }
+    });
+  }
+  start.arrive_and_wait();
+  LoadResult result;
+  window.Run(&result);
+  for (auto& w : workers) w.join();
+  Merge(per_thread, &result);
+  return result;
+}
+
+// Events to publish: templates from the mix (ticket.created and
+// ticket.updated only), each publication a fresh event id on one of
+// `tickets` ticket ids, occurring later than every earlier one.
+class EventSource {
+ public:
+  explicit EventSource(int tickets) : tickets_(tickets) {
+    for (v1::Event& e : GenerateEvents(kTemplateEvents)) {
+      if (e.type() == "ticket.created" || e.type() == "ticket.updated") {
+        templates_.push_back(std::move(e));
+      }
+    }
+  }
+  size_t template_count() const { return templates_.size(); }
+
+  v1::PublishEventRequest Next() {
+    const int64_t n = next_.fetch_add(1, std::memory_order_relaxed);
+    v1::PublishEventRequest request;
+    v1::Event* e = request.mutable_event();
+    *e = templates_[static_cast<size_t>(n) % templates_.size()];
+    e->set_id("pub-" + std::to_string(n));
+    const std::string ticket_id = "T" + std::to_string(100000 + n % tickets_);
+    e->mutable_ticket()->set_id(ticket_id);
+    google::protobuf::Timestamp at;
+    at.set_seconds(kFirstOccurredAt + n / 1000);
+    at.set_nanos(static_cast<int32_t>(n % 1000) * 1000000);
+    *e->mutable_occurred_at() = at;
+    *e->mutable_ticket()->mutable_updated_at() = at;
+    if (e->has_previous()) e->mutable_previous()->set_id(ticket_id);
+    return request;
+  }
+
+ private:
+  const int tickets_;
+  std::vector<v1::Event> templates_;
+  std::atomic<int64_t> next_{0};
+};
+
+// `streams` PublishEvents streams, each with a writer keeping `window`
+// events in flight and a reader taking the acks (answered in order).
+LoadResult RunStreams(const server::Server* server, EventSource& source,
+                      const std::vector<std::unique_ptr<v1::EventService::Stub>>& stubs,
+                      int streams, int window_size, double seconds) {
+  std::vector<PerThread> per_thread(streams);
+  std::latch start(2 * streams + 1);
+  Window window(server, seconds);
+  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts(streams);
+  std::vector<
+      std::unique_ptr<grpc::ClientReaderWriter<v1::PublishEventRequest, v1::PublishEventsResponse>>>
+      rws(streams);
+  struct Slot {
+    std::atomic<int64_t> sent_ns{0};
+    std::string event_id;  // guarded by ids_mu
+  };
+  struct StreamState {
+    explicit StreamState(int w) : slots(w), in_flight(w) {}
+    std::vector<Slot> slots;
+    std::counting_semaphore<> in_flight;
+    std::atomic<bool> write_failed{false};
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<StreamState>> state;
+  for (int s = 0; s < streams; ++s) {
+    contexts[s] = std::make_unique<grpc::ClientContext>();
+    rws[s] = stubs[static_cast<size_t>(s) % stubs.size()]->PublishEvents(contexts[s].get());
+    state.push_back(std::make_unique<StreamState>(window_size));
+  }
+  const auto epoch = Clock::now();
+  std::mutex ids_mu;  // guards Slot::event_id between writer and reader
+  for (int s = 0; s < streams; ++s) {
+    threads.emplace_back([&, s] {  // writer
+      StreamState& st = *state[s];
+      start.arrive_and_wait();
+      for (int64_t i = 0; !window.stopped(); ++i) {
+        st.in_flight.acquire();
+        v1::PublishEventRequest request = source.Next();
+        Slot& slot = st.slots[static_cast<size_t>(i % window_size)];
+        {
+          std::lock_guard lock(ids_mu);
+          slot.event_id = request.event().id();
+        }
+        slot.sent_ns.store(Nanos(Clock::now() - epoch), std::memory_order_release);
+        if (!rws[s]->Write(request)) {
+          st.write_failed = true;
+          break;
+        }
+      }
+      rws[s]->WritesDone();
+    });
+    threads.emplace_back([&, s] {  // reader
+      StreamState& st = *state[s];
+      PerThread& mine = per_thread[s];
+      mine.latencies_ns.reserve(1 << 15);
+      start.arrive_and_wait();
+      v1::PublishEventsResponse response;
+      for (int64_t i = 0; rws[s]->Read(&response); ++i) {
+        const int64_t now = Nanos(Clock::now() - epoch);
+        Slot& slot = st.slots[static_cast<size_t>(i % window_size)];
+        const int64_t sent = slot.sent_ns.load(std::memory_order_acquire);
+        std::string expected;
+        {
+          std::lock_guard lock(ids_mu);
+          expected = slot.event_id;
+        }
+        st.in_flight.release();
+        if (!window.measuring()) continue;
+        Tally one;
+        if (response.event_id() != expected || !response.has_result()) {
+          ++one.errors;
+        } else {
+          one.Count(response.result(), expected);
+        }
+        mine.tally.Add(one);
+        mine.latencies_ns.push_back(now - sent);
+      }
+      st.status = rws[s]->Finish();
+      st.in_flight.release(window_size);  // a writer blocked on a broken stream
+    });
+  }
+  start.arrive_and_wait();
+  LoadResult result;
+  window.Run(&result);
+  for (auto& t : threads) t.join();
+  Merge(per_thread, &result);
+  for (int s = 0; s < streams; ++s) {
+    if (!state[s]->status.ok() || state[s]->write_failed) {
+      std::fprintf(stderr, "stream %d: %s\n", s, state[s]->status.error_message().c_str());
+      ++result.tally.errors;
+    }
+  }
+  return result;
+}
+
+void Print(const char* name, const char* unit, const LoadResult& r) {
+  std::printf(
+      "%-30s %8.0f %s/s   p50 %9.1f us   p99 %9.1f us   (%lld %s, %lld errors, CPU %.2f "
+      "cores)\n",
+      name, r.CallsPerSecond(), unit, r.PercentileMicros(0.50), r.PercentileMicros(0.99),
+      static_cast<long long>(r.calls), unit, static_cast<long long>(r.tally.errors),
+      r.cpu_seconds / r.seconds);
+}
+
+void PrintPublish(const LoadResult& r) {
+  const double n = r.calls == 0 ? 1 : static_cast<double>(r.calls);
+  std::printf(
+      "%-30s %lld transactions for %lld events: %.1f fsyncs per 1,000 events (%.1f events per "
+      "commit); %.2f fired rules, %.2f actions per event; %lld duplicates\n",
+      "", static_cast<long long>(r.batches), static_cast<long long>(r.committed),
+      r.FsyncsPerThousand(),
+      r.batches == 0 ? 0 : static_cast<double>(r.committed) / static_cast<double>(r.batches),
+      static_cast<double>(r.tally.fired_rules) / n, static_cast<double>(r.tally.actions) / n,
+      static_cast<long long>(r.tally.duplicates));
+}
+
+// The rules: 98 of the mix, each with one inline action, and two broad ones
+// that fire on most events (a helpdesk's "tag every new ticket" and
+// "escalate VIP updates").
+std::vector<v1::Rule> Rules() {
+  std::vector<v1::Rule> rules = GenerateRules(kRuleCount - 2);
+  auto add_tags = [](v1::Rule* rule, const char* tag) {
+    v1::ActionInvocation* a = rule->add_actions();
+    a->set_type("ticket.add_tags");
+    (*a->mutable_params()->mutable_fields())["tags"]
+        .mutable_list_value()
+        ->add_values()
+        ->set_string_value(tag);
+  };
+  auto set_priority = [](v1::Rule* rule) {
+    v1::ActionInvocation* a = rule->add_actions();
+    a->set_type("ticket.set_fields");
+    (*a->mutable_params()->mutable_fields())["priority"].set_string_value("high");
+  };
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (i % 2 == 0) {
+      add_tags(&rules[i], "x");
+    } else {
+      set_priority(&rules[i]);
+    }
+  }
+  auto predicate = [](v1::Condition* c, const char* field, const char* op) {
+    v1::Predicate* p = c->mutable_predicate();
+    p->set_field(field);
+    p->set_operator_(op);
+    return p;
+  };
+  {
+    v1::Rule rule;
+    rule.set_id("r-tag-new");
+    rule.set_name("Tag new tickets");
+    rule.set_position(kRuleCount - 2);
+    rule.mutable_trigger()->add_event_types("ticket.created");
+    predicate(rule.mutable_condition()->add_all(), "ticket.subject", "present");
+    predicate(rule.mutable_condition()->add_all(), "ticket.tags", "includes_none")
+        ->mutable_value()
+        ->mutable_list_value()
+        ->add_values()
+        ->set_string_value("triaged");
+    add_tags(&rule, "triaged");
+    rules.push_back(std::move(rule));
+  }
+  {
+    v1::Rule rule;
+    rule.set_id("r-escalate");
+    rule.set_name("Escalate updated tickets of paying customers");
+    rule.set_position(kRuleCount - 1);
+    rule.mutable_trigger()->add_event_types("ticket.updated");
+    v1::Predicate* plan =
+        predicate(rule.mutable_condition()->add_all(), "ticket.custom_fields.plan", "in");
+    for (const char* p : {"pro", "business", "enterprise"}) {
+      plan->mutable_value()->mutable_list_value()->add_values()->set_string_value(p);
+    }
+    predicate(rule.mutable_condition()->add_all(), "ticket.priority", "less_than")
+        ->mutable_value()
+        ->set_string_value("high");
+    set_priority(&rule);
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/tf-publish-bench-XXXXXX";
+    if (mkdtemp(name) != nullptr) path_ = name;
+  }
+  ~TempDir() {
+    if (!path_.empty()) std::filesystem::remove_all(path_);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+int Run(const Options& options) {
+  spdlog::set_level(spdlog::level::warn);
+  TempDir dir;  // outlives the server
+  if (dir.path().empty()) {
+    std::perror("mkdtemp");
+    return 1;
+  }
+
+  server::ServerConfig config;
+  config.listen = "127.0.0.1:0";
+  config.store_path = (dir.path() / "bench.db").string();
+  config.plugin_dirs = {TF_BUNDLED_PLUGIN_DIR};
+  config.log_level = "warn";
+  auto started = server::Server::Start(config);
+  if (!started.ok()) {
+    std::fprintf(stderr, "server did not start: %s\n", started.status().ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<server::Server> server = std::move(*started);
+  const std::string target = "127.0.0.1:" + std::to_string(server->port());
+
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs;
+  std::vector<std::unique_ptr<v1::EventService::Stub>> event_stubs;
+  for (int c = 0; c < options.channels; ++c) {
+    channels.push_back(NewChannel(target, c));
+    health_stubs.push_back(grpc::health::v1::Health::NewStub(channels.back()));
+    event_stubs.push_back(v1::EventService::NewStub(channels.back()));
+  }
+
+  {
+    auto rule_stub = v1::RuleService::NewStub(channels[0]);
+    for (const v1::Rule& rule : Rules()) {
+      grpc::ClientContext context;
+      v1::CreateRuleRequest request;
+      *request.mutable_rule() = rule;
+      request.set_rule_id(rule.id());
+      v1::Rule created;
+      grpc::Status status = rule_stub->CreateRule(&context, request, &created);
+      if (!status.ok()) {
+        std::fprintf(stderr, "CreateRule %s: %s\n", rule.id().c_str(),
+                     status.error_message().c_str());
+        return 1;
+      }
+    }
+  }
+  EventSource source(options.tickets);
+  std::printf(
+      "%d rules (each with a ticket.add_tags or ticket.set_fields action), events: "
+      "ticket.created / ticket.updated from %zu templates, fresh ids, %d tickets\n"
+      "SQLite WAL, synchronous=FULL; %.1f s per phase after a 0.5 s warm-up\n"
+      "unary: %d client threads over %d channels; streams: %d, window %d events each\n\n",
+      kRuleCount, source.template_count(), options.tickets, options.seconds, options.threads,
+      options.channels, options.streams, options.window);
+
+  const auto channel_of = [&](int t) { return static_cast<size_t>(t % options.channels); };
+
+  LoadResult check = RunUnary(server.get(), options.threads, options.seconds, [&](int t, Tally*) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    return health_stubs[channel_of(t)]->Check(&context, request, &response).ok() &&
+           response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  });
+  Print("grpc.health.v1.Health/Check", "calls", check);
+
+  LoadResult unary =
+      RunUnary(server.get(), options.threads, options.seconds, [&](int t, Tally* tally) {
+        grpc::ClientContext context;
+        const v1::PublishEventRequest request = source.Next();
+        v1::PublishEventResponse response;
+        if (!event_stubs[channel_of(t)]->PublishEvent(&context, request, &response).ok()) {
+          return false;
+        }
+        tally->Count(response, request.event().id());
+        return true;
+      });
+  Print("EventService/PublishEvent", "events", unary);
+  PrintPublish(unary);
+
+  LoadResult stream = RunStreams(server.get(), source, event_stubs, options.streams, options.window,
+                                 options.seconds);
+  Print("EventService/PublishEvents", "events", stream);
+  PrintPublish(stream);
+
+  std::printf("\nPublishEvent / Check throughput:   %.3f  (target >= 0.5 at 64 callers)\n",
+              unary.CallsPerSecond() / check.CallsPerSecond());
+  std::printf("PublishEvents / PublishEvent:      %.3f\n",
+              stream.CallsPerSecond() / unary.CallsPerSecond());
+  std::printf("PublishEvents / Check throughput:  %.3f\n",
+              stream.CallsPerSecond() / check.CallsPerSecond());
+
+  server->Shutdown(std::chrono::milliseconds(1000));
+  server->Wait();
+  server.reset();
+  const int64_t bad = check.tally.errors + unary.tally.errors + stream.tally.errors +
+                      unary.tally.duplicates + stream.tally.duplicates;
+  if (bad != 0) std::fprintf(stderr, "%lld errors or duplicates\n", static_cast<long long>(bad));
+  return bad == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace triggerfish::bench
+
+int main(int argc, char** argv) {
+  triggerfish::bench::Options options;
+  CLI::App app{"Durable PublishEvent / PublishEvents vs Health/Check, with fsyncs per event"};
+  app.add_option("--seconds", options.seconds, "Measured seconds per phase")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "Concurrent unary callers")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--channels", options.channels, "Channels (connections) the callers share")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--streams", options.streams, "PublishEvents streams")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--window", options.window, "Events in flight per stream")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--tickets", options.tickets, "Distinct ticket ids")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  return triggerfish::bench::Run(options);
+}
