@@ -10,6 +10,7 @@
 #include "server/actions/host_api.h"
 #include "server/actions/plugin_action_catalog.h"
 #include "server/actions/unit_of_work.h"
+#include "server/api/agent_service.h"
 #include "server/api/event_service.h"
 #include "server/api/execution_service.h"
 #include "server/api/plugin_service.h"
@@ -83,6 +84,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   server->state_cache_ = std::make_unique<actions::PluginStateCache>(server->store_.get());
+  server->host_services_ = std::make_unique<actions::HostServices>(
+      actions::HostServices{server->store_.get(), server->state_cache_.get()});
 
   plugins::PluginHostOptions plugin_options;
   for (const auto& dir : config.plugin_dirs.empty() ? DefaultPluginDirs() : config.plugin_dirs) {
@@ -96,7 +99,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       std::make_unique<plugins::PluginHost>(actions::ServerHostApi(), std::move(plugin_options));
   if (auto s = server->plugin_host_->LoadAll(); !s.ok()) return s;
   server->catalog_ = std::make_unique<actions::PluginActionCatalog>(
-      server->plugin_host_.get(), std::chrono::milliseconds(config.inline_action_timeout_ms));
+      server->plugin_host_.get(), server->host_services_.get(),
+      std::chrono::milliseconds(config.inline_action_timeout_ms));
   server->rules_ = std::make_unique<rules::RuleManager>(server->store_.get(),
                                                         server->catalog_.get(), config.limits);
   if (auto s = server->rules_->Load(); !s.ok()) return s;
@@ -114,14 +118,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   outbox.max_backoff = std::chrono::milliseconds(config.outbox.max_backoff_ms);
   outbox.action_timeout = std::chrono::milliseconds(config.outbox.action_timeout_ms);
   outbox.lease = outbox.action_timeout * 2;
-  server->outbox_ = std::make_unique<jobs::OutboxWorkers>(server->store_.get(),
-                                                          server->plugin_host_.get(), outbox);
+  server->outbox_ = std::make_unique<jobs::OutboxWorkers>(
+      server->store_.get(), server->plugin_host_.get(), server->host_services_.get(), outbox);
   events::EventPipeline::Options pipeline_options;
   jobs::OutboxWorkers* workers = server->outbox_.get();
   pipeline_options.on_deferred_queued = [workers] { workers->Notify(); };
   server->pipeline_ = std::make_unique<events::EventPipeline>(
-      server->rules_.get(), server->catalog_.get(), server->state_cache_.get(),
-      server->store_.get(), server->committer_.get(), std::move(pipeline_options));
+      server->rules_.get(), server->catalog_.get(), server->host_services_.get(),
+      server->committer_.get(), std::move(pipeline_options));
   server->timers_ =
       std::make_unique<jobs::TimerScheduler>(server->store_.get(), server->pipeline_.get(),
                                              std::chrono::milliseconds(config.timer_poll_ms));
@@ -135,7 +139,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->ticket_service_ = std::make_unique<api::TicketService>(server->store_.get());
   server->execution_service_ = std::make_unique<api::ExecutionService>(
       server->store_.get(), [workers] { workers->Notify(); });
-  server->plugin_service_ = std::make_unique<api::PluginService>(server->plugin_host_.get());
+  server->agent_service_ = std::make_unique<api::AgentService>(server->store_.get());
+  server->plugin_service_ =
+      std::make_unique<api::PluginService>(server->plugin_host_.get(), server->store_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -148,6 +154,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.RegisterService(server->plugin_service_.get());
   builder.RegisterService(server->ticket_service_.get());
   builder.RegisterService(server->execution_service_.get());
+  builder.RegisterService(server->agent_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->port_ == 0) {
     return absl::UnavailableError(StrCat("cannot listen on ", config.listen));

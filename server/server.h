@@ -38,7 +38,8 @@ class PluginHost;
 }
 namespace actions {
 class PluginStateCache;
-}
+struct HostServices;
+}  // namespace actions
 namespace events {
 class GroupCommitter;
 class EventPipeline;
@@ -51,6 +52,7 @@ class AutomationScheduler;
 namespace api {
 class TicketService;
 class ExecutionService;
+class AgentService;
 }  // namespace api
 
 class Server {
@@ -77,6 +79,7 @@ class Server {
 
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<actions::PluginStateCache> state_cache_;
+  std::unique_ptr<actions::HostServices> host_services_;
   std::unique_ptr<plugins::PluginHost> plugin_host_;
   std::unique_ptr<engine::ActionCatalog> catalog_;
   std::unique_ptr<rules::RuleManager> rules_;
@@ -90,6 +93,7 @@ class Server {
   std::unique_ptr<api::PluginService> plugin_service_;
   std::unique_ptr<api::TicketService> ticket_service_;
   std::unique_ptr<api::ExecutionService> execution_service_;
+  std::unique_ptr<api::AgentService> agent_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "nlohmann/json.hpp"
+#include "server/actions/plugin_json.h"
+#include "server/store/store.h"
 #include "spdlog/spdlog.h"
 
 namespace triggerfish::server::actions {
@@ -46,9 +48,15 @@ int64_t Now(tf_host*) {
       .count();
 }
 
+bool HasState(tf_exec_ctx* ctx) {
+  return ctx != nullptr && (ctx->work != nullptr || ctx->services != nullptr);
+}
+
 // Reads the current value; writes nothing to `status` on success.
 std::optional<std::optional<std::string>> Current(tf_exec_ctx* ctx, tf_str key, int32_t* status) {
-  auto value = ctx->work->GetState(ctx->plugin, Str(key));
+  auto value = ctx->work != nullptr
+                   ? ctx->work->GetState(ctx->plugin, Str(key))
+                   : ctx->services->store->GetPluginState(ctx->tenant, ctx->plugin, Str(key));
   if (!value.ok()) {
     spdlog::warn("plugin {}: state read failed: {}", ctx->plugin,
                  std::string(value.status().message()));
@@ -58,8 +66,30 @@ std::optional<std::optional<std::string>> Current(tf_exec_ctx* ctx, tf_str key, 
   return *value;
 }
 
+// Writes `value` (nullopt deletes): into the unit of work, or straight to
+// the store for deferred actions.
+int32_t Write(tf_exec_ctx* ctx, const std::string& key, std::optional<std::string> value) {
+  if (ctx->work != nullptr) {
+    ctx->work->PutState(ctx->plugin, key, std::move(value));
+    return TF_HOST_OK;
+  }
+  auto s = ctx->services->store->PutPluginState(ctx->tenant, ctx->plugin, key, std::move(value));
+  if (ctx->services->cache != nullptr) ctx->services->cache->Invalidate(ctx->tenant);
+  return s.ok() ? TF_HOST_OK : TF_HOST_UNAVAILABLE;
+}
+
+// Compare-and-set straight in the store (deferred actions).
+int32_t DirectCas(tf_exec_ctx* ctx, const std::string& key,
+                  const std::optional<std::string>& expected, const std::string& desired) {
+  auto done = ctx->services->store->CompareAndSetPluginState(ctx->tenant, ctx->plugin, key,
+                                                             expected, desired);
+  if (!done.ok()) return TF_HOST_UNAVAILABLE;
+  if (ctx->services->cache != nullptr) ctx->services->cache->Invalidate(ctx->tenant);
+  return *done ? TF_HOST_OK : TF_HOST_CONFLICT;
+}
+
 int32_t StateGet(tf_exec_ctx* ctx, tf_str key, tf_sink* out) {
-  if (ctx == nullptr || ctx->work == nullptr) return TF_HOST_UNSUPPORTED;
+  if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
   if (!ValidKey(key) || out == nullptr) return TF_HOST_INVALID_ARGUMENT;
   int32_t status = TF_HOST_OK;
   auto value = Current(ctx, key, &status);
@@ -72,16 +102,19 @@ int32_t StateGet(tf_exec_ctx* ctx, tf_str key, tf_sink* out) {
 }
 
 int32_t StatePut(tf_exec_ctx* ctx, tf_str key, tf_str value) {
-  if (ctx == nullptr || ctx->work == nullptr) return TF_HOST_UNSUPPORTED;
+  if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
   if (!ValidKey(key)) return TF_HOST_INVALID_ARGUMENT;
-  ctx->work->PutState(ctx->plugin, Str(key),
-                      value.data == nullptr ? std::nullopt : std::optional(Str(value)));
-  return TF_HOST_OK;
+  return Write(ctx, Str(key), value.data == nullptr ? std::nullopt : std::optional(Str(value)));
 }
 
 int32_t StateCompareAndSet(tf_exec_ctx* ctx, tf_str key, const tf_str* expected, tf_str desired) {
-  if (ctx == nullptr || ctx->work == nullptr) return TF_HOST_UNSUPPORTED;
+  if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
   if (!ValidKey(key)) return TF_HOST_INVALID_ARGUMENT;
+  if (ctx->work == nullptr) {
+    return DirectCas(ctx, Str(key),
+                     expected == nullptr ? std::nullopt : std::optional(Str(*expected)),
+                     Str(desired));
+  }
   int32_t status = TF_HOST_OK;
   auto value = Current(ctx, key, &status);
   if (!value) return status;
@@ -93,22 +126,31 @@ int32_t StateCompareAndSet(tf_exec_ctx* ctx, tf_str key, const tf_str* expected,
 }
 
 int32_t StateIncrement(tf_exec_ctx* ctx, tf_str key, int64_t delta, int64_t* new_value) {
-  if (ctx == nullptr || ctx->work == nullptr) return TF_HOST_UNSUPPORTED;
+  if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
   if (!ValidKey(key)) return TF_HOST_INVALID_ARGUMENT;
-  int32_t status = TF_HOST_OK;
-  auto value = Current(ctx, key, &status);
-  if (!value) return status;
-  int64_t current = 0;
-  if (value->has_value()) {
-    const std::string& text = **value;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
-    if (ec != std::errc() || ptr != text.data() + text.size()) return TF_HOST_CONFLICT;
+  // Deferred actions may race with each other: retry the compare-and-set.
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    int32_t status = TF_HOST_OK;
+    auto value = Current(ctx, key, &status);
+    if (!value) return status;
+    int64_t current = 0;
+    if (value->has_value()) {
+      const std::string& text = **value;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
+      if (ec != std::errc() || ptr != text.data() + text.size()) return TF_HOST_CONFLICT;
+    }
+    int64_t sum = 0;
+    if (__builtin_add_overflow(current, delta, &sum)) return TF_HOST_CONFLICT;
+    if (ctx->work != nullptr) {
+      ctx->work->PutState(ctx->plugin, Str(key), std::to_string(sum));
+    } else if (int32_t s = DirectCas(ctx, Str(key), *value, std::to_string(sum)); s != TF_HOST_OK) {
+      if (s == TF_HOST_CONFLICT) continue;
+      return s;
+    }
+    if (new_value != nullptr) *new_value = sum;
+    return TF_HOST_OK;
   }
-  int64_t sum = 0;
-  if (__builtin_add_overflow(current, delta, &sum)) return TF_HOST_CONFLICT;
-  ctx->work->PutState(ctx->plugin, Str(key), std::to_string(sum));
-  if (new_value != nullptr) *new_value = sum;
-  return TF_HOST_OK;
+  return TF_HOST_UNAVAILABLE;
 }
 
 int32_t ScheduleTimer(tf_exec_ctx* ctx, tf_str key, int64_t due, tf_str event_type,
@@ -131,12 +173,54 @@ int32_t CancelTimer(tf_exec_ctx* ctx, tf_str key) {
   return TF_HOST_OK;
 }
 
-// The agent directory comes with the AgentService; until then a plugin that
-// asks is told the host does not offer it.
-int32_t GroupAgents(tf_exec_ctx*, tf_str, tf_sink*) { return TF_HOST_UNSUPPORTED; }
-int32_t OpenTicketCount(tf_exec_ctx*, tf_str, int64_t*) { return TF_HOST_UNSUPPORTED; }
+nlohmann::json AgentJson(const v1::Agent& agent) {
+  nlohmann::json j = {{"id", agent.id()},
+                      {"name", agent.name()},
+                      {"email", agent.email()},
+                      {"available", agent.available()},
+                      {"max_open_tickets", agent.max_open_tickets()},
+                      {"skills", nlohmann::json::array()},
+                      {"groups", nlohmann::json::array()}};
+  for (const auto& skill : agent.skills()) j["skills"].push_back(skill);
+  for (const auto& group : agent.groups()) j["groups"].push_back(group);
+  return j;
+}
+
+int32_t GroupAgents(tf_exec_ctx* ctx, tf_str group, tf_sink* out) {
+  if (ctx == nullptr || ctx->services == nullptr) return TF_HOST_UNSUPPORTED;
+  if (group.size == 0 || out == nullptr) return TF_HOST_INVALID_ARGUMENT;
+  auto agents = ctx->services->store->ListAgents(ctx->tenant, "", 100000, Str(group), std::nullopt);
+  if (!agents.ok()) return TF_HOST_UNAVAILABLE;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& agent : *agents) list.push_back(AgentJson(agent));
+  const std::string text = list.dump();
+  return out->write(out->opaque, text.data(), text.size()) == 0 ? TF_HOST_OK
+                                                                : TF_HOST_INVALID_ARGUMENT;
+}
+
+int32_t OpenTicketCount(tf_exec_ctx* ctx, tf_str agent, int64_t* count) {
+  if (ctx == nullptr || ctx->services == nullptr) return TF_HOST_UNSUPPORTED;
+  if (agent.size == 0 || count == nullptr) return TF_HOST_INVALID_ARGUMENT;
+  auto n = ctx->services->store->OpenTicketCount(ctx->tenant, Str(agent));
+  if (!n.ok()) return TF_HOST_UNAVAILABLE;
+  *count = *n;
+  return TF_HOST_OK;
+}
 
 }  // namespace
+
+nlohmann::json TicketJsonForPlugins(const v1::Ticket& ticket, const std::string& tenant,
+                                    const HostServices* services) {
+  nlohmann::json j = TicketToJson(ticket);
+  if (services != nullptr && !ticket.assignee_id().empty()) {
+    auto agent = services->store->GetAgent(tenant, ticket.assignee_id());
+    if (agent.ok() && agent->has_value()) {
+      j["assignee"] = {
+          {"id", (*agent)->id()}, {"name", (*agent)->name()}, {"email", (*agent)->email()}};
+    }
+  }
+  return j;
+}
 
 const tf_host_api* ServerHostApi() {
   static const tf_host_api api = [] {

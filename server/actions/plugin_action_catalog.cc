@@ -84,10 +84,12 @@ void PluginActionCatalog::ValidateParams(std::string_view type,
 engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest& request) const {
   tf_exec_ctx ctx;
   ctx.work = request.work;
+  ctx.services = services_;
+  ctx.tenant = std::string(request.tenant);
   ctx.plugin = std::string(request.type.substr(0, request.type.find('.')));
   ctx.ticket_id = request.ticket->id();
   const std::string params = StructToJson(*request.params).dump();
-  const std::string ticket = TicketToJson(*request.ticket).dump();
+  const std::string ticket = TicketJsonForPlugins(*request.ticket, ctx.tenant, services_).dump();
   const std::string event = EventToJson(*request.event).dump();
   const std::string operation_id =
       StrCat(request.event->id(), "/", request.rule_id, "/", request.action_index);

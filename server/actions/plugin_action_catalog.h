@@ -12,12 +12,15 @@
 
 namespace triggerfish::server::actions {
 
+struct HostServices;
+
 class PluginActionCatalog final : public engine::ActionCatalog {
  public:
   // `host` must outlive the catalog. Inline actions slower than
   // `inline_timeout` fail (their result is discarded).
-  PluginActionCatalog(const plugins::PluginHost* host, std::chrono::milliseconds inline_timeout)
-      : host_(host), inline_timeout_(inline_timeout) {}
+  PluginActionCatalog(const plugins::PluginHost* host, const HostServices* services,
+                      std::chrono::milliseconds inline_timeout)
+      : host_(host), services_(services), inline_timeout_(inline_timeout) {}
 
   std::optional<engine::ActionMode> ModeOf(std::string_view type) const override;
   void ValidateParams(std::string_view type, const google::protobuf::Struct& params,
@@ -28,6 +31,7 @@ class PluginActionCatalog final : public engine::ActionCatalog {
 
  private:
   const plugins::PluginHost* host_;
+  const HostServices* services_;
   std::chrono::milliseconds inline_timeout_;
 };
 

@@ -40,12 +40,13 @@ std::shared_future<PublishResult> Ready(PublishResult result) {
 }  // namespace
 
 EventPipeline::EventPipeline(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
-                             actions::PluginStateCache* state, store::Store* store,
-                             GroupCommitter* committer, Options options)
+                             const actions::HostServices* services, GroupCommitter* committer,
+                             Options options)
     : rules_(rules),
       cycle_(*catalog),
-      state_(state),
-      store_(store),
+      services_(services),
+      state_(services->cache),
+      store_(services->store),
       committer_(committer),
       options_(std::move(options)) {}
 
@@ -67,7 +68,8 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
   const std::string event_json = actions::EventToJson(event).dump();
   // Ticket JSON for deferred actions: the ticket after the cycle, so that an
   // e-mail sees the final priority and assignee.
-  const std::string ticket_json = actions::TicketToJson(result.ticket).dump();
+  const std::string ticket_json =
+      actions::TicketJsonForPlugins(result.ticket, tenant, services_).dump();
 
   v1::PublishEventResponse& response = commit.response;
   response.set_event_id(event.id());

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/actions/host_api.h"
 #include "server/actions/unit_of_work.h"
 #include "server/engine/trigger_cycle.h"
 #include "server/events/group_committer.h"
@@ -42,8 +43,7 @@ class EventPipeline {
 
   // Every pointer must outlive the pipeline.
   EventPipeline(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
-                actions::PluginStateCache* state, store::Store* store, GroupCommitter* committer,
-                Options options);
+                const actions::HostServices* services, GroupCommitter* committer, Options options);
 
   // How an event Triggerfish emits itself differs from a helpdesk's.
   struct Internal {
@@ -77,6 +77,7 @@ class EventPipeline {
 
   rules::RuleManager* rules_;
   engine::TriggerCycle cycle_;
+  const actions::HostServices* services_;
   actions::PluginStateCache* state_;
   store::Store* store_;
   GroupCommitter* committer_;

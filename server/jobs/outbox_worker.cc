@@ -21,8 +21,8 @@ int64_t NowMicros() {
 }  // namespace
 
 OutboxWorkers::OutboxWorkers(store::Store* store, const plugins::PluginHost* host,
-                             OutboxOptions options)
-    : store_(store), host_(host), options_(options) {
+                             const actions::HostServices* services, OutboxOptions options)
+    : store_(store), host_(host), services_(services), options_(options) {
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -86,7 +86,9 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
   };
   auto call = std::make_shared<Call>();
   call->row = row;
-  call->ctx.work = nullptr;  // deferred actions have no transactional state
+  call->ctx.work = nullptr;  // deferred actions' state goes straight to the store
+  call->ctx.services = services_;
+  call->ctx.tenant = row.tenant;
   call->ctx.plugin = row.action_type.substr(0, row.action_type.find('.'));
   call->ctx.ticket_id = row.ticket_id;
   const plugins::PluginHost* host = host_;

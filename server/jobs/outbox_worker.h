@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/actions/host_api.h"
 #include "server/plugins/plugin_host.h"
 #include "server/store/store.h"
 
@@ -37,7 +38,8 @@ struct OutboxOptions {
 class OutboxWorkers {
  public:
   // `store` and `host` must outlive the workers.
-  OutboxWorkers(store::Store* store, const plugins::PluginHost* host, OutboxOptions options);
+  OutboxWorkers(store::Store* store, const plugins::PluginHost* host,
+                const actions::HostServices* services, OutboxOptions options);
   // Stops: attempts in progress finish (or time out) first.
   ~OutboxWorkers();
 
@@ -53,6 +55,7 @@ class OutboxWorkers {
 
   store::Store* store_;
   const plugins::PluginHost* host_;
+  const actions::HostServices* services_;
   OutboxOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;

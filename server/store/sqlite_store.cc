@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "server/common/strings.h"
@@ -21,12 +22,16 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   bool ok() const { return rc_ == SQLITE_OK; }
+  // An empty string_view may have no data (std::string_view()): SQLite would
+  // bind NULL for it, so bind "" instead.
   Statement& Bind(int i, std::string_view text) {
-    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt_, i, text.data() != nullptr ? text.data() : "",
+                      static_cast<int>(text.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Statement& BindBlob(int i, std::string_view blob) {
-    sqlite3_bind_blob(stmt_, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, i, blob.data() != nullptr ? blob.data() : "",
+                      static_cast<int>(blob.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Statement& Bind(int i, int64_t value) {
@@ -164,6 +169,17 @@ constexpr const char* kMigrations[] = {
     R"sql(
     ALTER TABLE tickets ADD COLUMN latched TEXT NOT NULL DEFAULT '';  -- rule ids, newline separated
     )sql",
+    R"sql(
+    ALTER TABLE tickets ADD COLUMN assignee_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tickets ADD COLUMN status INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX tickets_by_assignee ON tickets (tenant, assignee_id, status);
+    CREATE TABLE agents (
+      tenant TEXT NOT NULL,
+      id     TEXT NOT NULL,
+      body   BLOB NOT NULL,  -- serialized triggerfish.v1.Agent
+      PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 // Status numbers of v1::ExecutionStatus used in SQL.
@@ -223,6 +239,17 @@ ExecutionRow ReadExecution(const Statement& q) {
   return r;
 }
 
+// Why a conditional update or delete of rule `id` changed nothing: NOT_FOUND
+// when the tenant has no such rule, else ABORTED (it is at another revision).
+absl::Status RuleNotChanged(sqlite3* db, std::string_view tenant, std::string_view id) {
+  Statement q(db, "SELECT 1 FROM rules WHERE tenant = ? AND id = ?");
+  q.Bind(1, tenant).Bind(2, id);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return absl::NotFoundError(StrCat("rule \"", id, "\" not found"));
+  if (rc != SQLITE_ROW) return q.Error("reading rule");
+  return absl::AbortedError(StrCat("rule \"", id, "\" was changed concurrently"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
@@ -243,10 +270,21 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     }
   }
   if (auto s = store->Migrate(); !s.ok()) return s;
+  // Reads use a connection of their own: in WAL mode they never wait for
+  // the writer, which holds its connection across each commit's fsync.
+  if (sqlite3_open_v2(path.c_str(), &store->read_db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return absl::UnavailableError(
+        StrCat("cannot open store ", path, " for reading: ", sqlite3_errmsg(store->read_db_)));
+  }
+  sqlite3_busy_timeout(store->read_db_, 5000);
   return store;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::~SqliteStore() {
+  sqlite3_close(read_db_);
+  sqlite3_close(db_);
+}
 
 absl::Status SqliteStore::Exec(const char* sql) {
   char* error = nullptr;
@@ -291,8 +329,8 @@ absl::Status SqliteStore::InTransaction(Body&& body) {
 }
 
 absl::StatusOr<std::vector<StoredRule>> SqliteStore::LoadRules() {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT tenant, body FROM rules ORDER BY tenant, position, id");
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_, "SELECT tenant, body FROM rules ORDER BY tenant, position, id");
   std::vector<StoredRule> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
@@ -308,8 +346,8 @@ absl::StatusOr<std::vector<StoredRule>> SqliteStore::LoadRules() {
 
 absl::StatusOr<std::optional<RequestRecord>> SqliteStore::FindRequest(std::string_view tenant,
                                                                       std::string_view request_id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_,
               "SELECT method, fingerprint, response FROM requests WHERE tenant = ? AND "
               "request_id = ?");
   q.Bind(1, tenant).Bind(2, request_id);
@@ -358,9 +396,7 @@ absl::Status SqliteStore::UpdateRule(std::string_view tenant, const v1::Rule& ru
         .BindBlob(3, rule.SerializeAsString());
     q.Bind(4, tenant).Bind(5, rule.id()).Bind(6, expected_revision);
     if (q.Step() != SQLITE_DONE) return q.Error("updating rule");
-    if (sqlite3_changes(db_) == 0) {
-      return absl::AbortedError(StrCat("rule \"", rule.id(), "\" was changed concurrently"));
-    }
+    if (sqlite3_changes(db_) == 0) return RuleNotChanged(db_, tenant, rule.id());
     return record != nullptr ? WriteRecord(tenant, *record) : absl::OkStatus();
   });
 }
@@ -372,9 +408,7 @@ absl::Status SqliteStore::DeleteRule(std::string_view tenant, std::string_view i
     Statement q(db_, "DELETE FROM rules WHERE tenant = ? AND id = ? AND revision = ?");
     q.Bind(1, tenant).Bind(2, id).Bind(3, expected_revision);
     if (q.Step() != SQLITE_DONE) return q.Error("deleting rule");
-    if (sqlite3_changes(db_) == 0) {
-      return absl::AbortedError(StrCat("rule \"", id, "\" was changed concurrently"));
-    }
+    if (sqlite3_changes(db_) == 0) return RuleNotChanged(db_, tenant, id);
     return record != nullptr ? WriteRecord(tenant, *record) : absl::OkStatus();
   });
 }
@@ -382,8 +416,9 @@ absl::Status SqliteStore::DeleteRule(std::string_view tenant, std::string_view i
 absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::string_view tenant,
                                                                        std::string_view plugin,
                                                                        std::string_view key) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_,
+              "SELECT value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
   q.Bind(1, tenant).Bind(2, plugin).Bind(3, key);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -393,8 +428,8 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::stri
 
 absl::StatusOr<std::optional<v1::PublishEventResponse>> SqliteStore::FindEvent(
     std::string_view tenant, std::string_view id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT response FROM events WHERE tenant = ? AND id = ?");
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_, "SELECT response FROM events WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -464,14 +499,16 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   if (c->response.snapshot_updated()) {
     Statement q(db_,
                 "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
-                "fired_rules, updated_us, latched) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (tenant, id) DO UPDATE SET snapshot = excluded.snapshot, "
+                "fired_rules, updated_us, latched, assignee_id, status) VALUES (?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET snapshot = excluded.snapshot, "
                 "last_event_id = excluded.last_event_id, last_event_us = excluded.last_event_us, "
                 "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
-                "latched = excluded.latched");
+                "latched = excluded.latched, assignee_id = excluded.assignee_id, "
+                "status = excluded.status");
     q.Bind(1, c->tenant).Bind(2, e.ticket().id()).BindBlob(3, c->ticket.SerializeAsString());
     q.Bind(4, e.id()).Bind(5, snapshot_event_us).Bind(6, JoinLines(c->fired_rule_ids));
-    q.Bind(7, now_us).Bind(8, JoinLines(latched));
+    q.Bind(7, now_us).Bind(8, JoinLines(latched)).Bind(9, c->ticket.assignee_id());
+    q.Bind(10, int64_t{c->ticket.status()});
     if (q.Step() != SQLITE_DONE) return q.Error("writing ticket");
   }
   for (const ExecutionRow& x : c->executions) {
@@ -556,8 +593,8 @@ std::vector<CommitOutcome> SqliteStore::CommitEvents(const std::vector<EventComm
 
 absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view tenant,
                                                                 std::string_view id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_,
               "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
               "FROM tickets WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
@@ -577,8 +614,8 @@ absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view
 absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view tenant,
                                                                 std::string_view after_id,
                                                                 int limit) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_,
               "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
               "FROM tickets WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
   q.Bind(1, tenant).Bind(2, after_id).Bind(3, int64_t{limit});
@@ -598,7 +635,7 @@ absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view
 }
 
 absl::Status SqliteStore::LoadAttempts(ExecutionRow* row) {
-  Statement q(db_,
+  Statement q(read_db_,
               "SELECT number, status, error, start_us, end_us FROM attempts WHERE execution_id = ? "
               "ORDER BY number");
   q.Bind(1, row->id);
@@ -613,7 +650,7 @@ absl::Status SqliteStore::LoadAttempts(ExecutionRow* row) {
 
 absl::StatusOr<std::optional<ExecutionRow>> SqliteStore::GetExecution(std::string_view tenant,
                                                                       std::string_view id) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(read_mu_);
   Statement q(
       db_,
       StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ? AND id = ?").c_str());
@@ -629,7 +666,7 @@ absl::StatusOr<std::optional<ExecutionRow>> SqliteStore::GetExecution(std::strin
 absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::string_view tenant,
                                                                       const ExecutionFilter& f,
                                                                       int limit) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(read_mu_);
   std::string sql = StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ?1");
   if (!f.ticket_id.empty()) sql += " AND ticket_id = ?2";
   if (!f.rule_id.empty()) sql += " AND rule_id = ?3";
@@ -640,7 +677,7 @@ absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::strin
   if (f.end_us != 0) sql += " AND created_us < ?8";
   if (f.before_created_us != 0) sql += " AND (created_us, id) < (?9, ?10)";
   sql += " ORDER BY created_us DESC, id DESC LIMIT ?11";
-  Statement q(db_, sql.c_str());
+  Statement q(read_db_, sql.c_str());
   q.Bind(1, tenant).Bind(2, f.ticket_id).Bind(3, f.rule_id).Bind(4, f.action_type);
   q.Bind(5, f.event_id).Bind(6, int64_t{f.status}).Bind(7, f.start_us).Bind(8, f.end_us);
   q.Bind(9, f.before_created_us).Bind(10, f.before_id).Bind(11, int64_t{limit});
@@ -768,8 +805,8 @@ absl::Status SqliteStore::ReleaseTimer(const TimerRow& t) {
 }
 
 absl::StatusOr<std::optional<int64_t>> SqliteStore::NextTimerDue() {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT MIN(due_us) FROM timers");
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_, "SELECT MIN(due_us) FROM timers");
   if (q.Step() != SQLITE_ROW) return q.Error("reading timers");
   if (sqlite3_column_type(q.raw(), 0) == SQLITE_NULL) return std::nullopt;
   return q.Int(0);
@@ -785,6 +822,144 @@ absl::Status SqliteStore::ReclaimLeases() {
     if (b.Step() != SQLITE_DONE) return b.Error("reclaiming timers");
     return absl::OkStatus();
   });
+}
+
+absl::Status SqliteStore::PutPluginState(std::string_view tenant, std::string_view plugin,
+                                         std::string_view key, std::optional<std::string> value) {
+  std::lock_guard lock(mu_);
+  if (value) {
+    Statement q(db_,
+                "INSERT INTO plugin_state (tenant, plugin, key, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (tenant, plugin, key) DO UPDATE SET value = excluded.value");
+    q.Bind(1, tenant).Bind(2, plugin).Bind(3, key).BindBlob(4, *value);
+    if (q.Step() != SQLITE_DONE) return q.Error("writing plugin state");
+  } else {
+    Statement q(db_, "DELETE FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
+    q.Bind(1, tenant).Bind(2, plugin).Bind(3, key);
+    if (q.Step() != SQLITE_DONE) return q.Error("deleting plugin state");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> SqliteStore::CompareAndSetPluginState(
+    std::string_view tenant, std::string_view plugin, std::string_view key,
+    const std::optional<std::string>& expected, std::string_view desired) {
+  std::lock_guard lock(mu_);
+  if (expected) {
+    Statement q(db_,
+                "UPDATE plugin_state SET value = ? WHERE tenant = ? AND plugin = ? AND key = ? AND "
+                "value = ?");
+    q.BindBlob(1, desired).Bind(2, tenant).Bind(3, plugin).Bind(4, key).BindBlob(5, *expected);
+    if (q.Step() != SQLITE_DONE) return q.Error("updating plugin state");
+  } else {
+    Statement q(db_,
+                "INSERT INTO plugin_state (tenant, plugin, key, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING");
+    q.Bind(1, tenant).Bind(2, plugin).Bind(3, key).BindBlob(4, desired);
+    if (q.Step() != SQLITE_DONE) return q.Error("inserting plugin state");
+  }
+  return sqlite3_changes(db_) == 1;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListPluginState(
+    std::string_view tenant, std::string_view plugin, std::string_view prefix,
+    std::string_view after_key, int limit) {
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_,
+              "SELECT key, value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key > ? AND "
+              "substr(key, 1, ?) = ? ORDER BY key LIMIT ?");
+  q.Bind(1, tenant).Bind(2, plugin).Bind(3, after_key).Bind(4, static_cast<int64_t>(prefix.size()));
+  q.Bind(5, prefix).Bind(6, int64_t{limit});
+  std::vector<std::pair<std::string, std::string>> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.emplace_back(q.Text(0), q.Text(1));
+  if (rc != SQLITE_DONE) return q.Error("listing plugin state");
+  return out;
+}
+
+absl::Status SqliteStore::PutAgent(std::string_view tenant, const v1::Agent& agent,
+                                   bool create_only, std::string_view expected_etag) {
+  std::lock_guard lock(mu_);
+  return InTransaction([&]() -> absl::Status {
+    Statement get(db_, "SELECT body FROM agents WHERE tenant = ? AND id = ?");
+    get.Bind(1, tenant).Bind(2, agent.id());
+    const int rc = get.Step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return get.Error("reading agent");
+    if (rc == SQLITE_ROW) {
+      if (create_only) {
+        return absl::AlreadyExistsError(StrCat("agent \"", agent.id(), "\" already exists"));
+      }
+      v1::Agent current;
+      current.ParseFromString(get.Text(0));
+      if (!expected_etag.empty() && current.etag() != expected_etag) {
+        return absl::AbortedError(
+            StrCat("etag mismatch: agent \"", agent.id(), "\" is at etag ", current.etag()));
+      }
+    } else if (!expected_etag.empty()) {
+      return absl::NotFoundError(StrCat("agent \"", agent.id(), "\" not found"));
+    }
+    Statement put(db_,
+                  "INSERT INTO agents (tenant, id, body) VALUES (?, ?, ?) ON CONFLICT (tenant, id) "
+                  "DO UPDATE SET body = excluded.body");
+    put.Bind(1, tenant).Bind(2, agent.id()).BindBlob(3, agent.SerializeAsString());
+    if (put.Step() != SQLITE_DONE) return put.Error("writing agent");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<v1::Agent>> SqliteStore::GetAgent(std::string_view tenant,
+                                                               std::string_view id) {
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_, "SELECT body FROM agents WHERE tenant = ? AND id = ?");
+  q.Bind(1, tenant).Bind(2, id);
+  const int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return q.Error("reading agent");
+  v1::Agent agent;
+  agent.ParseFromString(q.Text(0));
+  return agent;
+}
+
+absl::StatusOr<std::vector<v1::Agent>> SqliteStore::ListAgents(std::string_view tenant,
+                                                               std::string_view after_id, int limit,
+                                                               std::string_view group,
+                                                               std::optional<bool> available) {
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_, "SELECT body FROM agents WHERE tenant = ? AND id > ? ORDER BY id");
+  q.Bind(1, tenant).Bind(2, after_id);
+  std::vector<v1::Agent> out;
+  int rc;
+  while (static_cast<int>(out.size()) < limit && (rc = q.Step()) == SQLITE_ROW) {
+    v1::Agent agent;
+    agent.ParseFromString(q.Text(0));
+    if (!group.empty() &&
+        std::find(agent.groups().begin(), agent.groups().end(), group) == agent.groups().end()) {
+      continue;
+    }
+    if (available && agent.available() != *available) continue;
+    out.push_back(std::move(agent));
+  }
+  return out;
+}
+
+absl::Status SqliteStore::DeleteAgent(std::string_view tenant, std::string_view id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "DELETE FROM agents WHERE tenant = ? AND id = ?");
+  q.Bind(1, tenant).Bind(2, id);
+  if (q.Step() != SQLITE_DONE) return q.Error("deleting agent");
+  if (sqlite3_changes(db_) == 0) return absl::NotFoundError(StrCat("agent \"", id, "\" not found"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SqliteStore::OpenTicketCount(std::string_view tenant,
+                                                     std::string_view agent_id) {
+  std::lock_guard lock(read_mu_);
+  Statement q(read_db_,
+              "SELECT COUNT(*) FROM tickets WHERE tenant = ? AND assignee_id = ? AND status NOT IN "
+              "(5, 6)");
+  q.Bind(1, tenant).Bind(2, agent_id);
+  if (q.Step() != SQLITE_ROW) return q.Error("counting tickets");
+  return q.Int(0);
 }
 
 }  // namespace triggerfish::server::store

@@ -55,6 +55,26 @@ class SqliteStore final : public Store {
   absl::Status ReleaseTimer(const TimerRow& timer) override;
   absl::StatusOr<std::optional<int64_t>> NextTimerDue() override;
   absl::Status ReclaimLeases() override;
+  absl::Status PutPluginState(std::string_view tenant, std::string_view plugin,
+                              std::string_view key, std::optional<std::string> value) override;
+  absl::StatusOr<bool> CompareAndSetPluginState(std::string_view tenant, std::string_view plugin,
+                                                std::string_view key,
+                                                const std::optional<std::string>& expected,
+                                                std::string_view desired) override;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListPluginState(
+      std::string_view tenant, std::string_view plugin, std::string_view prefix,
+      std::string_view after_key, int limit) override;
+  absl::Status PutAgent(std::string_view tenant, const v1::Agent& agent, bool create_only,
+                        std::string_view expected_etag) override;
+  absl::StatusOr<std::optional<v1::Agent>> GetAgent(std::string_view tenant,
+                                                    std::string_view id) override;
+  absl::StatusOr<std::vector<v1::Agent>> ListAgents(std::string_view tenant,
+                                                    std::string_view after_id, int limit,
+                                                    std::string_view group,
+                                                    std::optional<bool> available) override;
+  absl::Status DeleteAgent(std::string_view tenant, std::string_view id) override;
+  absl::StatusOr<int64_t> OpenTicketCount(std::string_view tenant,
+                                          std::string_view agent_id) override;
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
@@ -69,8 +89,12 @@ class SqliteStore final : public Store {
   template <typename Body>
   absl::Status InTransaction(Body&& body);
 
+  // Guards db_, the connection that writes.
   std::mutex mu_;
   sqlite3* db_;
+  // Guards read_db_, the connection that reads.
+  std::mutex read_mu_;
+  sqlite3* read_db_ = nullptr;
 };
 
 }  // namespace triggerfish::server::store

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "triggerfish/v1/agent_service.pb.h"
 #include "triggerfish/v1/event.pb.h"
 #include "triggerfish/v1/event_service.pb.h"
 #include "triggerfish/v1/rule.pb.h"
@@ -232,6 +233,40 @@ class Store {
   // At start-up: executions left RUNNING and timers left leased by a
   // previous process become claimable at once.
   virtual absl::Status ReclaimLeases() = 0;
+
+  // Plugin state written outside an event's transaction (deferred actions):
+  // each call is its own transaction. nullopt deletes.
+  virtual absl::Status PutPluginState(std::string_view tenant, std::string_view plugin,
+                                      std::string_view key, std::optional<std::string> value) = 0;
+  // Sets `key` to `desired` only if its value is `expected` (nullopt:
+  // absent). Returns whether it did.
+  virtual absl::StatusOr<bool> CompareAndSetPluginState(std::string_view tenant,
+                                                        std::string_view plugin,
+                                                        std::string_view key,
+                                                        const std::optional<std::string>& expected,
+                                                        std::string_view desired) = 0;
+  // Keys of a plugin with `prefix`, after `after_key`, by key.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListPluginState(
+      std::string_view tenant, std::string_view plugin, std::string_view prefix,
+      std::string_view after_key, int limit) = 0;
+
+  // Agents. PutAgent: `create_only` fails with ALREADY_EXISTS on an existing
+  // id; a non-empty `expected_etag` makes it conditional (ABORTED).
+  virtual absl::Status PutAgent(std::string_view tenant, const v1::Agent& agent, bool create_only,
+                                std::string_view expected_etag) = 0;
+  virtual absl::StatusOr<std::optional<v1::Agent>> GetAgent(std::string_view tenant,
+                                                            std::string_view id) = 0;
+  // Agents with id > after_id, by id; `group` and `available` filter when
+  // set.
+  virtual absl::StatusOr<std::vector<v1::Agent>> ListAgents(std::string_view tenant,
+                                                            std::string_view after_id, int limit,
+                                                            std::string_view group,
+                                                            std::optional<bool> available) = 0;
+  // NOT_FOUND for an unknown id.
+  virtual absl::Status DeleteAgent(std::string_view tenant, std::string_view id) = 0;
+  // Tickets assigned to the agent whose snapshot is not solved or closed.
+  virtual absl::StatusOr<int64_t> OpenTicketCount(std::string_view tenant,
+                                                  std::string_view agent_id) = 0;
 };
 
 }  // namespace triggerfish::server::store
