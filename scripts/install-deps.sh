@@ -14,6 +14,8 @@ packages=(
   libsqlite3-dev libre2-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   # test tooling: Python gRPC client for integration tests
   python3 python3-grpcio python3-protobuf
+  # sla plugin: business-time arithmetic (Howard Hinnant's date/tz, system tz database)
+  libhowardhinnant-date-dev tzdata
 )
 
 SUDO=""
