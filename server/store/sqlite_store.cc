@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "server/common/strings.h"
 #include "server/engine/ticket_patch.h"
@@ -11,13 +14,45 @@
 namespace triggerfish::server::store {
 namespace {
 
-// A prepared statement, finalized on destruction.
+// Prepared statements of each connection, kept for reuse: preparing a
+// statement costs more than running it. Each connection's map is used only
+// under that connection's mutex.
+using StatementMap = std::unordered_map<std::string, sqlite3_stmt*>;
+
+StatementMap& StatementsOf(sqlite3* db) {
+  static std::mutex mu;
+  static std::unordered_map<sqlite3*, std::unique_ptr<StatementMap>> all;
+  std::lock_guard lock(mu);
+  auto& map = all[db];
+  if (!map) map = std::make_unique<StatementMap>();
+  return *map;
+}
+
+void ForgetStatements(sqlite3* db) {
+  StatementMap& map = StatementsOf(db);
+  for (auto& [sql, stmt] : map) sqlite3_finalize(stmt);
+  map.clear();
+}
+
+// A prepared statement from the connection's cache, reset for reuse on
+// destruction.
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    StatementMap& map = StatementsOf(db);
+    auto it = map.find(sql);
+    if (it != map.end()) {
+      stmt_ = it->second;
+      rc_ = SQLITE_OK;
+      return;
+    }
+    rc_ = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc_ == SQLITE_OK) map.emplace(sql, stmt_);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -282,6 +317,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
 }
 
 SqliteStore::~SqliteStore() {
+  ForgetStatements(read_db_);
+  ForgetStatements(db_);
   sqlite3_close(read_db_);
   sqlite3_close(db_);
 }
