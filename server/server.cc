@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -32,9 +33,9 @@
 namespace triggerfish::server {
 namespace {
 
-// Creates the rules of `path` (YAML: `rules: [...]`) for the default tenant
-// when it has none yet.
-absl::Status SeedRules(const std::string& path, rules::RuleManager* rules) {
+// Creates the rules (and agents) of `path` (YAML: `rules: [...]`,
+// `agents: [...]`) for the default tenant when it has no rules yet.
+absl::Status SeedRules(const std::string& path, rules::RuleManager* rules, store::Store* store) {
   if (!rules->Snapshot(api::kDefaultTenant)->rules().empty()) {
     spdlog::info("tenant {} already has rules; {} not applied", api::kDefaultTenant, path);
     return absl::OkStatus();
@@ -49,6 +50,23 @@ absl::Status SeedRules(const std::string& path, rules::RuleManager* rules) {
       json->is_object() && json->contains("rules") ? (*json)["rules"] : *json;
   if (!list.is_array())
     return absl::InvalidArgumentError(StrCat(path, ": expected a list `rules`"));
+  if (json->is_object() && json->contains("agents")) {
+    const nlohmann::json& agents = (*json)["agents"];
+    for (size_t i = 0; i < agents.size(); ++i) {
+      v1::Agent agent;
+      auto parsed = google::protobuf::util::JsonStringToMessage(agents[i].dump(), &agent);
+      if (!parsed.ok() || agent.id().empty()) {
+        return absl::InvalidArgumentError(StrCat(path, ": agents[", i, "] is not a valid agent"));
+      }
+      *agent.mutable_create_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+      *agent.mutable_update_time() = agent.create_time();
+      agent.set_etag("1");
+      if (auto s = store->PutAgent(api::kDefaultTenant, agent, /*create_only=*/false, "");
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
   int created = 0;
   for (size_t i = 0; i < list.size(); ++i) {
     v1::CreateRuleRequest request;
@@ -105,7 +123,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
                                                         server->catalog_.get(), config.limits);
   if (auto s = server->rules_->Load(); !s.ok()) return s;
   if (!config.seed_rules.empty()) {
-    if (auto s = SeedRules(config.seed_rules, server->rules_.get()); !s.ok()) return s;
+    if (auto s = SeedRules(config.seed_rules, server->rules_.get(), server->store_.get()); !s.ok())
+      return s;
   }
   server->rule_service_ = std::make_unique<api::RuleService>(server->rules_.get());
   if (auto s = server->store_->ReclaimLeases(); !s.ok()) return s;

@@ -53,8 +53,9 @@ TEST(ServerTest, HealthIsServingAndReflectionListsTheServices) {
 }
 
 TEST(ServerTest, SeedRulesAreCreatedOnceFromTheSampleFile) {
-  ServerProcess server(
-      {"--seed-rules", std::string(TRIGGERFISH_SOURCE_DIR) + "/examples/rules/sample.yaml"});
+  const std::string examples = std::string(TRIGGERFISH_SOURCE_DIR) + "/examples";
+  ServerProcess server({"--config", examples + "/triggerfish.yaml", "--seed-rules",
+                        examples + "/rules/sample.yaml"});
   ASSERT_TRUE(server.Start()) << server.log();
   auto stub = v1::RuleService::NewStub(server.Channel());
   v1::ListRulesResponse first;
