@@ -19,7 +19,7 @@ grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
                                          v1::EvaluateEventResponse* response) {
   const std::string tenant = TenantOf(*context);
   Violations violations;
-  engine::ValidateEvent(request->event(), "event.", &violations);
+  engine::ValidateEvent(request->event(), "event.", rules_->limits().max_event_bytes, &violations);
   if (!violations.empty()) return ToGrpcStatus(violations.ToStatus("invalid event"));
 
   std::shared_ptr<const engine::RuleSet> rule_set;

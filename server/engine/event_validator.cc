@@ -66,8 +66,15 @@ void CheckTicket(const v1::Ticket& t, const std::string& path, bool require_id, 
 
 }  // namespace
 
-void ValidateEvent(const v1::Event& event, std::string_view prefix, Violations* violations) {
+void ValidateEvent(const v1::Event& event, std::string_view prefix, size_t max_bytes,
+                   Violations* violations) {
   const std::string p(prefix);
+  if (const size_t bytes = event.ByteSizeLong(); bytes > max_bytes) {
+    violations->Add(p.empty() ? "event" : p.substr(0, p.size() - 1),
+                    StrCat("event is ", bytes, " bytes; the limit is ", max_bytes,
+                           " (limits.max_event_bytes)"));
+    return;
+  }
   if (event.id().empty()) {
     violations->Add(p + "id", "required");
   } else if (event.id().size() > kMaxIdLength) {

@@ -29,6 +29,8 @@ struct RuleLimits {
   size_t max_rule_bytes = 256 * 1024;
   // Rules of one tenant.
   int max_rules_per_tenant = 20000;
+  // Serialized size of one event (ticket, previous ticket, comment), bytes.
+  size_t max_event_bytes = 1 << 20;
 };
 
 }  // namespace triggerfish::server::engine

@@ -152,7 +152,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
 std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant, v1::Event event,
                                                        std::optional<Internal> internal) {
   Violations violations;
-  engine::ValidateEvent(event, "event.", &violations);
+  engine::ValidateEvent(event, "event.", rules_->limits().max_event_bytes, &violations);
   if (!violations.empty()) return Ready(violations.ToStatus("invalid event"));
   if (!event.has_occurred_at()) *event.mutable_occurred_at() = TimeUtil::GetCurrentTime();
 

@@ -310,6 +310,16 @@ TEST_F(PublishEventTest, BadEventsAreRejectedAndLeaveNoTrace) {
   EXPECT_TRUE(violations.contains("event.ticket.priority"));
   EXPECT_TRUE(violations.contains("event.ticket.custom_fields.x"));
 
+  // Over the event size limit (1 MiB by default), under gRPC's message limit.
+  grpc::ClientContext big_context;
+  v1::PublishEventRequest big;
+  *big.mutable_event() =
+      FromJson<v1::Event>(R"({"id": "big", "type": "ticket.created", "ticket": {"id": "T1"}})");
+  big.mutable_event()->mutable_ticket()->set_description(std::string(2 << 20, 'x'));
+  status = events_->PublishEvent(&big_context, big, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(FieldViolations(status)["event"].find("limits.max_event_bytes"), std::string::npos);
+
   v1::TicketRecord record;
   EXPECT_EQ(GetTicket("T1", &record).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(Executions({}).empty());

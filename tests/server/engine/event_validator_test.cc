@@ -1,6 +1,7 @@
 // Validation of incoming events before they reach the trigger cycle.
 
 #include "server/engine/event_validator.h"
+#include "server/engine/limits.h"
 
 #include <limits>
 #include <string>
@@ -20,7 +21,7 @@ using triggerfish::testing::FromJson;
 
 std::vector<FieldViolation> Validate(const v1::Event& event) {
   Violations violations;
-  ValidateEvent(event, "event.", &violations);
+  ValidateEvent(event, "event.", RuleLimits().max_event_bytes, &violations);
   return violations.items();
 }
 
