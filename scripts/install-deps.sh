@@ -12,6 +12,8 @@ packages=(
   libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libre2-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  # email plugin: SMTP client, Mustache templates, loopback SMTP sink for its tests
+  libcurl4-openssl-dev libkainjow-mustache-dev python3-aiosmtpd
   # test tooling: Python gRPC client for integration tests
   python3 python3-grpcio python3-protobuf
   # sla plugin: business-time arithmetic (Howard Hinnant's date/tz, system tz database)
