@@ -32,15 +32,21 @@ std::string FromEnvironment(const sdk::Json& config, const char* member) {
 
 }  // namespace
 
+constexpr std::string_view kDefaultSmtpUrl = "smtp://localhost:25";
+constexpr std::string_view kDefaultFrom = "triggerfish@localhost";
+
 Config::Config(const sdk::Json& config, const sdk::Host& host) {
-  smtp_url_ = RequiredString(config, "smtp_url");
+  // Defaults let the server start with no configuration at all; mail then
+  // goes to a local MTA.
+  smtp_url_ = config.contains("smtp_url") ? RequiredString(config, "smtp_url")
+                                          : std::string(kDefaultSmtpUrl);
   if (!smtp_url_.starts_with("smtp://") && !smtp_url_.starts_with("smtps://")) {
     throw std::invalid_argument("config: smtp_url must start with smtp:// or smtps://");
   }
   if (HasControlCharacter(smtp_url_)) {
     throw std::invalid_argument("config: smtp_url contains a control character");
   }
-  from_ = RequiredString(config, "from");
+  from_ = config.contains("from") ? RequiredString(config, "from") : std::string(kDefaultFrom);
   if (!IsPlainAddress(from_)) {
     throw std::invalid_argument("config: \"from\" is not a plain email address: " + from_);
   }

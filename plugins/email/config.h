@@ -27,13 +27,12 @@ class Config {
  public:
   static constexpr std::string_view kSchema = R"({
     "type": "object",
-    "required": ["smtp_url", "from"],
     "additionalProperties": false,
     "properties": {
-      "smtp_url": {"type": "string", "maxLength": 2048,
+      "smtp_url": {"type": "string", "maxLength": 2048, "default": "smtp://localhost:25",
                    "pattern": "^smtps?://[^\\x00-\\x20\\x7f/?#@]+(/[^\\x00-\\x20\\x7f?#]*)?$"},
       "starttls": {"enum": ["never", "opportunistic", "required"], "default": "opportunistic"},
-      "from": {"type": "string", "maxLength": 320,
+      "from": {"type": "string", "maxLength": 320, "default": "triggerfish@localhost",
                "pattern": "^[^\\x00-\\x20\\x7f@<>,;:\"()\\[\\]\\\\]+@[^\\x00-\\x20\\x7f@<>,;:\"()\\[\\]\\\\]+$"},
       "from_name": {"type": "string", "maxLength": 200, "pattern": "^[^\\x00-\\x1f\\x7f]*$"},
       "username_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},
