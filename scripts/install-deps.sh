@@ -16,6 +16,10 @@ packages=(
   libcurl4-openssl-dev libkainjow-mustache-dev python3-aiosmtpd
   # test tooling: Python gRPC client for integration tests
   python3 python3-grpcio python3-protobuf
+  # example clients (examples/clients/node: @grpc/grpc-js from npm). Node.js
+  # builds from outside Debian (NodeSource) bundle npm and conflict with
+  # Debian's npm package: ask for npm only when no npm is on PATH.
+  nodejs $(command -v npm >/dev/null 2>&1 || echo npm)
   # sla plugin: business-time arithmetic (Howard Hinnant's date/tz, system tz database)
   libhowardhinnant-date-dev tzdata
 )
