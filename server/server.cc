@@ -102,8 +102,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   server->state_cache_ = std::make_unique<actions::PluginStateCache>(server->store_.get());
-  server->host_services_ = std::make_unique<actions::HostServices>(
-      actions::HostServices{server->store_.get(), server->state_cache_.get()});
+  server->agent_cache_ = std::make_unique<actions::AgentCache>(server->store_.get());
+  server->host_services_ = std::make_unique<actions::HostServices>(actions::HostServices{
+      server->store_.get(), server->state_cache_.get(), server->agent_cache_.get()});
 
   plugins::PluginHostOptions plugin_options;
   for (const auto& dir : config.plugin_dirs.empty() ? DefaultPluginDirs() : config.plugin_dirs) {
@@ -158,7 +159,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->ticket_service_ = std::make_unique<api::TicketService>(server->store_.get());
   server->execution_service_ = std::make_unique<api::ExecutionService>(
       server->store_.get(), [workers] { workers->Notify(); });
-  server->agent_service_ = std::make_unique<api::AgentService>(server->store_.get());
+  server->agent_service_ =
+      std::make_unique<api::AgentService>(server->store_.get(), server->agent_cache_.get());
   server->plugin_service_ =
       std::make_unique<api::PluginService>(server->plugin_host_.get(), server->store_.get());
 

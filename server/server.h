@@ -39,6 +39,7 @@ class PluginHost;
 namespace actions {
 class PluginStateCache;
 struct HostServices;
+class AgentCache;
 }  // namespace actions
 namespace events {
 class GroupCommitter;
@@ -79,6 +80,7 @@ class Server {
 
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<actions::PluginStateCache> state_cache_;
+  std::unique_ptr<actions::AgentCache> agent_cache_;
   std::unique_ptr<actions::HostServices> host_services_;
   std::unique_ptr<plugins::PluginHost> plugin_host_;
   std::unique_ptr<engine::ActionCatalog> catalog_;

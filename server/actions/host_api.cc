@@ -1,7 +1,9 @@
 #include "server/actions/host_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <limits>
 
 #include "nlohmann/json.hpp"
 #include "server/actions/plugin_json.h"
@@ -189,10 +191,15 @@ nlohmann::json AgentJson(const v1::Agent& agent) {
 int32_t GroupAgents(tf_exec_ctx* ctx, tf_str group, tf_sink* out) {
   if (ctx == nullptr || ctx->services == nullptr) return TF_HOST_UNSUPPORTED;
   if (group.size == 0 || out == nullptr) return TF_HOST_INVALID_ARGUMENT;
-  auto agents = ctx->services->store->ListAgents(ctx->tenant, "", 100000, Str(group), std::nullopt);
+  auto agents = ctx->services->agents->Agents(ctx->tenant);
   if (!agents.ok()) return TF_HOST_UNAVAILABLE;
+  const std::string name = Str(group);
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& agent : *agents) list.push_back(AgentJson(agent));
+  for (const auto& [id, agent] : **agents) {
+    if (std::find(agent.groups().begin(), agent.groups().end(), name) != agent.groups().end()) {
+      list.push_back(AgentJson(agent));
+    }
+  }
   const std::string text = list.dump();
   return out->write(out->opaque, text.data(), text.size()) == 0 ? TF_HOST_OK
                                                                 : TF_HOST_INVALID_ARGUMENT;
@@ -209,14 +216,38 @@ int32_t OpenTicketCount(tf_exec_ctx* ctx, tf_str agent, int64_t* count) {
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<const std::map<std::string, v1::Agent>>> AgentCache::Agents(
+    const std::string& tenant) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = tenants_.find(tenant);
+    if (it != tenants_.end()) return it->second;
+  }
+  auto agents = store_->ListAgents(tenant, "", std::numeric_limits<int>::max(), "", std::nullopt);
+  if (!agents.ok()) return agents.status();
+  auto map = std::make_shared<std::map<std::string, v1::Agent>>();
+  for (auto& agent : *agents) (*map)[agent.id()] = std::move(agent);
+  std::lock_guard lock(mu_);
+  // An Invalidate that raced with this load wins on the next call.
+  return tenants_.try_emplace(tenant, std::move(map)).first->second;
+}
+
+void AgentCache::Invalidate(const std::string& tenant) {
+  std::lock_guard lock(mu_);
+  tenants_.erase(tenant);
+}
+
 nlohmann::json TicketJsonForPlugins(const v1::Ticket& ticket, const std::string& tenant,
                                     const HostServices* services) {
   nlohmann::json j = TicketToJson(ticket);
   if (services != nullptr && !ticket.assignee_id().empty()) {
-    auto agent = services->store->GetAgent(tenant, ticket.assignee_id());
-    if (agent.ok() && agent->has_value()) {
-      j["assignee"] = {
-          {"id", (*agent)->id()}, {"name", (*agent)->name()}, {"email", (*agent)->email()}};
+    auto agents = services->agents->Agents(tenant);
+    if (agents.ok()) {
+      auto it = (*agents)->find(ticket.assignee_id());
+      if (it != (*agents)->end()) {
+        j["assignee"] = {
+            {"id", it->second.id()}, {"name", it->second.name()}, {"email", it->second.email()}};
+      }
     }
   }
   return j;

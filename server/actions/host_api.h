@@ -4,11 +4,16 @@
 // receives, and the execution context (tf_exec_ctx) that ties a call to a
 // tenant, a plugin, a ticket and a UnitOfWork.
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "server/actions/unit_of_work.h"
 #include "triggerfish/plugin_abi.h"
+#include "triggerfish/v1/agent_service.pb.h"
 #include "triggerfish/v1/ticket.pb.h"
 
 namespace triggerfish::server::store {
@@ -17,11 +22,29 @@ class Store;
 
 namespace triggerfish::server::actions {
 
+// The tenants' agents in memory, loaded from the store on first use and
+// dropped when AgentService changes them, so that the trigger cycle (which
+// holds its tenant's lock) never waits for the store to read an agent.
+class AgentCache {
+ public:
+  explicit AgentCache(store::Store* store) : store_(store) {}
+  // The tenant's agents by id; an error when the store cannot be read.
+  absl::StatusOr<std::shared_ptr<const std::map<std::string, v1::Agent>>> Agents(
+      const std::string& tenant);
+  void Invalidate(const std::string& tenant);
+
+ private:
+  store::Store* store_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const std::map<std::string, v1::Agent>>> tenants_;
+};
+
 // What the host API reaches outside a unit of work: the store (plugin state
-// of deferred actions, the agent directory) and the state cache.
+// of deferred actions, open ticket counts), the state cache and the agents.
 struct HostServices {
   store::Store* store = nullptr;
   PluginStateCache* cache = nullptr;
+  AgentCache* agents = nullptr;
 };
 
 // Ticket JSON for plugins, with "assignee": {"id", "name", "email"} added

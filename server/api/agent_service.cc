@@ -68,7 +68,9 @@ absl::StatusOr<v1::Agent> AgentService::Put(const std::string& tenant, v1::Agent
   *agent.mutable_update_time() = now;
   agent.set_etag(NewEtag());
   agent.clear_open_tickets();
-  if (auto s = store_->PutAgent(tenant, agent, create_only, expected_etag); !s.ok()) return s;
+  auto put = store_->PutAgent(tenant, agent, create_only, expected_etag);
+  agents_->Invalidate(tenant);
+  if (!put.ok()) return put;
   AddOpenTickets(tenant, &agent);
   return agent;
 }
@@ -179,7 +181,10 @@ grpc::Status AgentService::UpdateAgent(grpc::ServerContext* context,
 grpc::Status AgentService::DeleteAgent(grpc::ServerContext* context,
                                        const v1::DeleteAgentRequest* request,
                                        google::protobuf::Empty*) {
-  return ToGrpcStatus(store_->DeleteAgent(TenantOf(*context), request->id()));
+  const std::string tenant = TenantOf(*context);
+  auto status = store_->DeleteAgent(tenant, request->id());
+  agents_->Invalidate(tenant);
+  return ToGrpcStatus(status);
 }
 
 }  // namespace triggerfish::server::api

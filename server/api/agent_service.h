@@ -2,6 +2,7 @@
 
 // gRPC adapter of AgentService: the tenant's agents in the store.
 
+#include "server/actions/host_api.h"
 #include "server/store/store.h"
 #include "triggerfish/v1/agent_service.grpc.pb.h"
 
@@ -9,7 +10,8 @@ namespace triggerfish::server::api {
 
 class AgentService final : public v1::AgentService::Service {
  public:
-  explicit AgentService(store::Store* store) : store_(store) {}
+  // `agents` is told about every change.
+  AgentService(store::Store* store, actions::AgentCache* agents) : store_(store), agents_(agents) {}
 
   grpc::Status CreateAgent(grpc::ServerContext* context, const v1::CreateAgentRequest* request,
                            v1::Agent* response) override;
@@ -31,6 +33,7 @@ class AgentService final : public v1::AgentService::Service {
   void AddOpenTickets(const std::string& tenant, v1::Agent* agent);
 
   store::Store* store_;
+  actions::AgentCache* agents_;
 };
 
 }  // namespace triggerfish::server::api

@@ -157,28 +157,32 @@ std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant
   if (!event.has_occurred_at()) *event.mutable_occurred_at() = TimeUtil::GetCurrentTime();
 
   const auto key = std::make_pair(tenant, event.id());
-  std::lock_guard tenant_lock(TenantLock(tenant));
-  {
+  // A request with the same id that is being committed right now answers
+  // this one too.
+  auto join_inflight = [&]() -> std::optional<std::shared_future<PublishResult>> {
     std::lock_guard lock(inflight_mu_);
     auto it = inflight_.find(key);
-    if (it != inflight_.end()) {
-      // The same id is being committed right now: answer with its result.
-      auto first = it->second;
-      return std::async(std::launch::deferred,
-                        [first]() -> PublishResult {
-                          PublishResult result = first.get();
-                          if (result.ok()) result->set_duplicate(true);
-                          return result;
-                        })
-          .share();
-    }
-  }
+    if (it == inflight_.end()) return std::nullopt;
+    auto first = it->second;
+    return std::async(std::launch::deferred,
+                      [first]() -> PublishResult {
+                        PublishResult result = first.get();
+                        if (result.ok()) result->set_duplicate(true);
+                        return result;
+                      })
+        .share();
+  };
+  // Committed longer ago than the recent ones kept in memory? Looked up
+  // before taking the tenant's lock: the read may wait for a commit in
+  // progress, and the tenant's other events need not wait with it.
   auto stored = store_->FindEvent(tenant, event.id());
   if (!stored.ok()) return Ready(stored.status());
   if (stored->has_value()) {
     (*stored)->set_duplicate(true);
     return Ready(std::move(**stored));
   }
+  std::lock_guard tenant_lock(TenantLock(tenant));
+  if (auto joined = join_inflight()) return *joined;
 
   auto rule_set = rules_->Snapshot(tenant);
   actions::UnitOfWork work(tenant, state_, /*dry_run=*/false);
@@ -221,14 +225,27 @@ std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant
                        if (!outcome.status.ok()) {
                          state_->Invalidate(key.first);
                          promise->set_value(outcome.status);
-                       } else {
-                         promise->set_value(std::move(outcome.response));
-                         if (queued_deferred && !outcome.duplicate && options_.on_deferred_queued) {
-                           options_.on_deferred_queued();
-                         }
+                         std::lock_guard lock(inflight_mu_);
+                         inflight_.erase(key);  // a retry may run it again
+                         return;
                        }
+                       if (outcome.duplicate) {
+                         // The id was committed before (after the lookup above): the store kept
+                         // the first event and its response, so this cycle's state writes,
+                         // already in the cache, are not durable.
+                         state_->Invalidate(key.first);
+                       } else if (queued_deferred && options_.on_deferred_queued) {
+                         options_.on_deferred_queued();
+                       }
+                       promise->set_value(std::move(outcome.response));
+                       // Kept for a while: a duplicate arriving just after the commit joins
+                       // this result instead of running the cycle again.
                        std::lock_guard lock(inflight_mu_);
-                       inflight_.erase(key);
+                       recent_.push_back(key);
+                       if (recent_.size() > kRecentEvents) {
+                         inflight_.erase(recent_.front());
+                         recent_.pop_front();
+                       }
                      });
   return future;
 }

@@ -12,6 +12,7 @@
 // many events and tenants share transactions.
 
 #include <atomic>
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -86,10 +87,12 @@ class EventPipeline {
   std::mutex locks_mu_;
   std::map<std::string, std::unique_ptr<std::mutex>> tenant_locks_;
 
-  // Events being committed, by (tenant, event id): a concurrent duplicate
-  // waits for the first one instead of running again.
+  // Events being committed or committed recently, by (tenant, event id): a
+  // duplicate joins the first one's result instead of running again.
+  static constexpr size_t kRecentEvents = 16384;
   std::mutex inflight_mu_;
   std::map<std::pair<std::string, std::string>, std::shared_future<PublishResult>> inflight_;
+  std::deque<std::pair<std::string, std::string>> recent_;  // committed, oldest first
 
   std::atomic<int64_t> dropped_by_causation_{0};
 };

@@ -1,6 +1,7 @@
 #include "server/jobs/automation_scheduler.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "google/protobuf/util/time_util.h"
 #include "server/common/strings.h"
@@ -62,7 +63,11 @@ void AutomationScheduler::TickTenant(const std::string& tenant) {
   auto rule_set = rules_->Snapshot(tenant);
   const engine::TypeRules* tick_rules = rule_set->ForEventType(kTickEvent);
   if (tick_rules == nullptr) return;
-  const google::protobuf::Timestamp now = TimeUtil::GetCurrentTime();
+  // Microseconds: the tick's event ids must differ from one tick to the next.
+  const google::protobuf::Timestamp now =
+      TimeUtil::MicrosecondsToTimestamp(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
   std::vector<std::shared_future<events::PublishResult>> pending;
   for (store::TicketRow& row : *rows) {
     if (row.ticket.status() == v1::TICKET_STATUS_CLOSED) continue;

@@ -83,7 +83,8 @@ class Statement {
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   sqlite3_stmt* raw() const { return stmt_; }
   absl::Status Error(std::string_view what) const {
-    return absl::InternalError(StrCat(what, ": ", sqlite3_errmsg(db_)));
+    return absl::InternalError(StrCat(what, ": ", sqlite3_errmsg(db_), " (SQLite error ",
+                                      sqlite3_extended_errcode(db_), ")"));
   }
 
  private:
@@ -298,28 +299,19 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(db));
   // busy_timeout first: the other pragmas may already need to wait for a lock.
-  for (const char* pragma : {"PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL",
-                             "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
+  for (const char* pragma :
+       {"PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = ON", "PRAGMA cache_size = -65536"}) {
     if (auto s = store->Exec(pragma); !s.ok()) {
       return absl::UnavailableError(StrCat("cannot open store ", path, ": ", s.message()));
     }
   }
   if (auto s = store->Migrate(); !s.ok()) return s;
-  // Reads use a connection of their own: in WAL mode they never wait for
-  // the writer, which holds its connection across each commit's fsync.
-  if (sqlite3_open_v2(path.c_str(), &store->read_db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    return absl::UnavailableError(
-        StrCat("cannot open store ", path, " for reading: ", sqlite3_errmsg(store->read_db_)));
-  }
-  sqlite3_busy_timeout(store->read_db_, 5000);
   return store;
 }
 
 SqliteStore::~SqliteStore() {
-  ForgetStatements(read_db_);
   ForgetStatements(db_);
-  sqlite3_close(read_db_);
   sqlite3_close(db_);
 }
 
@@ -366,8 +358,8 @@ absl::Status SqliteStore::InTransaction(Body&& body) {
 }
 
 absl::StatusOr<std::vector<StoredRule>> SqliteStore::LoadRules() {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_, "SELECT tenant, body FROM rules ORDER BY tenant, position, id");
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT tenant, body FROM rules ORDER BY tenant, position, id");
   std::vector<StoredRule> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
@@ -383,8 +375,8 @@ absl::StatusOr<std::vector<StoredRule>> SqliteStore::LoadRules() {
 
 absl::StatusOr<std::optional<RequestRecord>> SqliteStore::FindRequest(std::string_view tenant,
                                                                       std::string_view request_id) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_,
+  std::lock_guard lock(mu_);
+  Statement q(db_,
               "SELECT method, fingerprint, response FROM requests WHERE tenant = ? AND "
               "request_id = ?");
   q.Bind(1, tenant).Bind(2, request_id);
@@ -453,9 +445,8 @@ absl::Status SqliteStore::DeleteRule(std::string_view tenant, std::string_view i
 absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::string_view tenant,
                                                                        std::string_view plugin,
                                                                        std::string_view key) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_,
-              "SELECT value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
   q.Bind(1, tenant).Bind(2, plugin).Bind(3, key);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -465,8 +456,8 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::stri
 
 absl::StatusOr<std::optional<v1::PublishEventResponse>> SqliteStore::FindEvent(
     std::string_view tenant, std::string_view id) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_, "SELECT response FROM events WHERE tenant = ? AND id = ?");
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT response FROM events WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -511,6 +502,7 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   const std::vector<std::string> latched =
       c->latched_rule_ids ? *c->latched_rule_ids
                           : (stored ? stored->latched_rule_ids : std::vector<std::string>{});
+
   c->response.mutable_commit_time()->set_seconds(now_us / 1'000'000);
   c->response.mutable_commit_time()->set_nanos(static_cast<int32_t>(now_us % 1'000'000) * 1000);
   {
@@ -630,8 +622,8 @@ std::vector<CommitOutcome> SqliteStore::CommitEvents(const std::vector<EventComm
 
 absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view tenant,
                                                                 std::string_view id) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_,
+  std::lock_guard lock(mu_);
+  Statement q(db_,
               "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
               "FROM tickets WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
@@ -651,8 +643,8 @@ absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view
 absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view tenant,
                                                                 std::string_view after_id,
                                                                 int limit) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_,
+  std::lock_guard lock(mu_);
+  Statement q(db_,
               "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
               "FROM tickets WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
   q.Bind(1, tenant).Bind(2, after_id).Bind(3, int64_t{limit});
@@ -672,7 +664,7 @@ absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view
 }
 
 absl::Status SqliteStore::LoadAttempts(ExecutionRow* row) {
-  Statement q(read_db_,
+  Statement q(db_,
               "SELECT number, status, error, start_us, end_us FROM attempts WHERE execution_id = ? "
               "ORDER BY number");
   q.Bind(1, row->id);
@@ -687,7 +679,7 @@ absl::Status SqliteStore::LoadAttempts(ExecutionRow* row) {
 
 absl::StatusOr<std::optional<ExecutionRow>> SqliteStore::GetExecution(std::string_view tenant,
                                                                       std::string_view id) {
-  std::lock_guard lock(read_mu_);
+  std::lock_guard lock(mu_);
   Statement q(
       db_,
       StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ? AND id = ?").c_str());
@@ -703,7 +695,7 @@ absl::StatusOr<std::optional<ExecutionRow>> SqliteStore::GetExecution(std::strin
 absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::string_view tenant,
                                                                       const ExecutionFilter& f,
                                                                       int limit) {
-  std::lock_guard lock(read_mu_);
+  std::lock_guard lock(mu_);
   std::string sql = StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ?1");
   if (!f.ticket_id.empty()) sql += " AND ticket_id = ?2";
   if (!f.rule_id.empty()) sql += " AND rule_id = ?3";
@@ -714,7 +706,7 @@ absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::strin
   if (f.end_us != 0) sql += " AND created_us < ?8";
   if (f.before_created_us != 0) sql += " AND (created_us, id) < (?9, ?10)";
   sql += " ORDER BY created_us DESC, id DESC LIMIT ?11";
-  Statement q(read_db_, sql.c_str());
+  Statement q(db_, sql.c_str());
   q.Bind(1, tenant).Bind(2, f.ticket_id).Bind(3, f.rule_id).Bind(4, f.action_type);
   q.Bind(5, f.event_id).Bind(6, int64_t{f.status}).Bind(7, f.start_us).Bind(8, f.end_us);
   q.Bind(9, f.before_created_us).Bind(10, f.before_id).Bind(11, int64_t{limit});
@@ -842,8 +834,8 @@ absl::Status SqliteStore::ReleaseTimer(const TimerRow& t) {
 }
 
 absl::StatusOr<std::optional<int64_t>> SqliteStore::NextTimerDue() {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_, "SELECT MIN(due_us) FROM timers");
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT MIN(due_us) FROM timers");
   if (q.Step() != SQLITE_ROW) return q.Error("reading timers");
   if (sqlite3_column_type(q.raw(), 0) == SQLITE_NULL) return std::nullopt;
   return q.Int(0);
@@ -901,8 +893,8 @@ absl::StatusOr<bool> SqliteStore::CompareAndSetPluginState(
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListPluginState(
     std::string_view tenant, std::string_view plugin, std::string_view prefix,
     std::string_view after_key, int limit) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_,
+  std::lock_guard lock(mu_);
+  Statement q(db_,
               "SELECT key, value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key > ? AND "
               "substr(key, 1, ?) = ? ORDER BY key LIMIT ?");
   q.Bind(1, tenant).Bind(2, plugin).Bind(3, after_key).Bind(4, static_cast<int64_t>(prefix.size()));
@@ -946,8 +938,8 @@ absl::Status SqliteStore::PutAgent(std::string_view tenant, const v1::Agent& age
 
 absl::StatusOr<std::optional<v1::Agent>> SqliteStore::GetAgent(std::string_view tenant,
                                                                std::string_view id) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_, "SELECT body FROM agents WHERE tenant = ? AND id = ?");
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT body FROM agents WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -961,8 +953,8 @@ absl::StatusOr<std::vector<v1::Agent>> SqliteStore::ListAgents(std::string_view 
                                                                std::string_view after_id, int limit,
                                                                std::string_view group,
                                                                std::optional<bool> available) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_, "SELECT body FROM agents WHERE tenant = ? AND id > ? ORDER BY id");
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT body FROM agents WHERE tenant = ? AND id > ? ORDER BY id");
   q.Bind(1, tenant).Bind(2, after_id);
   std::vector<v1::Agent> out;
   int rc;
@@ -990,8 +982,8 @@ absl::Status SqliteStore::DeleteAgent(std::string_view tenant, std::string_view 
 
 absl::StatusOr<int64_t> SqliteStore::OpenTicketCount(std::string_view tenant,
                                                      std::string_view agent_id) {
-  std::lock_guard lock(read_mu_);
-  Statement q(read_db_,
+  std::lock_guard lock(mu_);
+  Statement q(db_,
               "SELECT COUNT(*) FROM tickets WHERE tenant = ? AND assignee_id = ? AND status NOT IN "
               "(5, 6)");
   q.Bind(1, tenant).Bind(2, agent_id);

@@ -89,12 +89,8 @@ class SqliteStore final : public Store {
   template <typename Body>
   absl::Status InTransaction(Body&& body);
 
-  // Guards db_, the connection that writes.
   std::mutex mu_;
   sqlite3* db_;
-  // Guards read_db_, the connection that reads.
-  std::mutex read_mu_;
-  sqlite3* read_db_ = nullptr;
 };
 
 }  // namespace triggerfish::server::store

@@ -125,7 +125,8 @@ class PublishEventTest : public ::testing::Test {
     v1::GetExecutionRequest request;
     request.set_id(id);
     v1::Execution execution;
-    EXPECT_TRUE(executions_->GetExecution(&context, request, &execution).ok());
+    auto status = executions_->GetExecution(&context, request, &execution);
+    EXPECT_TRUE(status.ok()) << status.error_message();
     return execution;
   }
 
