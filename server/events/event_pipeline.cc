@@ -50,6 +50,11 @@ EventPipeline::EventPipeline(rules::RuleManager* rules, const engine::ActionCata
       committer_(committer),
       options_(std::move(options)) {}
 
+absl::Status EventPipeline::LoadCommittedIds() {
+  return store_->ForEachEventId(
+      [this](std::string_view tenant, std::string_view id) { committed_ids_.Add(tenant, id); });
+}
+
 std::mutex& EventPipeline::TenantLock(const std::string& tenant) {
   std::lock_guard lock(locks_mu_);
   auto& slot = tenant_locks_[tenant];
@@ -172,14 +177,16 @@ std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant
                       })
         .share();
   };
-  // Committed longer ago than the recent ones kept in memory? Looked up
-  // before taking the tenant's lock: the read may wait for a commit in
-  // progress, and the tenant's other events need not wait with it.
-  auto stored = store_->FindEvent(tenant, event.id());
-  if (!stored.ok()) return Ready(stored.status());
-  if (stored->has_value()) {
-    (*stored)->set_duplicate(true);
-    return Ready(std::move(**stored));
+  // Committed longer ago than the recent ones kept in memory? Only ids the
+  // filter may have seen are looked up, before taking the tenant's lock: the
+  // read may wait for a commit in progress.
+  if (committed_ids_.MightContain(tenant, event.id())) {
+    auto stored = store_->FindEvent(tenant, event.id());
+    if (!stored.ok()) return Ready(stored.status());
+    if (stored->has_value()) {
+      (*stored)->set_duplicate(true);
+      return Ready(std::move(**stored));
+    }
   }
   std::lock_guard tenant_lock(TenantLock(tenant));
   if (auto joined = join_inflight()) return *joined;

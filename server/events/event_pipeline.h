@@ -23,6 +23,7 @@
 #include "server/actions/host_api.h"
 #include "server/actions/unit_of_work.h"
 #include "server/engine/trigger_cycle.h"
+#include "server/events/event_id_filter.h"
 #include "server/events/group_committer.h"
 #include "server/rules/rule_manager.h"
 #include "server/store/store.h"
@@ -63,6 +64,10 @@ class EventPipeline {
   std::shared_future<PublishResult> Start(const std::string& tenant, v1::Event event,
                                           std::optional<Internal> internal = {});
 
+  // Loads the ids of the committed events into the duplicate filter; call
+  // once before publishing.
+  absl::Status LoadCommittedIds();
+
   // Start(...).get().
   PublishResult Publish(const std::string& tenant, v1::Event event) {
     return Start(tenant, std::move(event)).get();
@@ -90,6 +95,7 @@ class EventPipeline {
   // Events being committed or committed recently, by (tenant, event id): a
   // duplicate joins the first one's result instead of running again.
   static constexpr size_t kRecentEvents = 16384;
+  EventIdFilter committed_ids_;
   std::mutex inflight_mu_;
   std::map<std::pair<std::string, std::string>, std::shared_future<PublishResult>> inflight_;
   std::deque<std::pair<std::string, std::string>> recent_;  // committed, oldest first

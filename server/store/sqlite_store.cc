@@ -601,6 +601,16 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   return absl::OkStatus();
 }
 
+absl::Status SqliteStore::ForEachEventId(
+    const std::function<void(std::string_view tenant, std::string_view id)>& fn) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT tenant, id FROM events");
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) fn(q.Text(0), q.Text(1));
+  if (rc != SQLITE_DONE) return q.Error("listing event ids");
+  return absl::OkStatus();
+}
+
 std::vector<CommitOutcome> SqliteStore::CommitEvents(const std::vector<EventCommit*>& batch) {
   std::vector<CommitOutcome> outcomes(batch.size());
   std::lock_guard lock(mu_);

@@ -34,6 +34,8 @@ class SqliteStore final : public Store {
                                                             std::string_view key) override;
   absl::StatusOr<std::optional<v1::PublishEventResponse>> FindEvent(std::string_view tenant,
                                                                     std::string_view id) override;
+  absl::Status ForEachEventId(
+      const std::function<void(std::string_view tenant, std::string_view id)>& fn) override;
   std::vector<CommitOutcome> CommitEvents(const std::vector<EventCommit*>& batch) override;
   absl::StatusOr<std::optional<TicketRow>> GetTicket(std::string_view tenant,
                                                      std::string_view id) override;

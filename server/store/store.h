@@ -9,6 +9,7 @@
 // durably (fsync'd before it returns OK) or not at all.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -186,6 +187,11 @@ class Store {
   // committed.
   virtual absl::StatusOr<std::optional<v1::PublishEventResponse>> FindEvent(
       std::string_view tenant, std::string_view id) = 0;
+
+  // Calls `fn(tenant, id)` for every committed event (at start-up, to build
+  // the in-memory duplicate filter).
+  virtual absl::Status ForEachEventId(
+      const std::function<void(std::string_view tenant, std::string_view id)>& fn) = 0;
 
   // Commits the events in one transaction (group commit: one fsync for the
   // batch). Returns one outcome per event, in order. An event whose id is
