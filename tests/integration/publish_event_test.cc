@@ -243,6 +243,88 @@ TEST_F(PublishEventTest, RetriesWithTheSameOperationIdThenDiesAndCanBeRetried) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST(OutboxTimeoutTest, AnAttemptPastItsTimeoutIsAbandonedAndRetriedThenDead) {
+  const std::string config =
+      "/tmp/triggerfish-timeout-config-" + std::to_string(getpid()) + ".yaml";
+  {
+    std::ofstream out(config);
+    out << "plugin_dirs: [\"" << TRIGGERFISH_BUNDLED_PLUGIN_DIR << "\", \""
+        << TRIGGERFISH_RECORDER_PLUGIN_DIR << "\"]\n"
+        << "outbox: {threads: 1, max_attempts: 2, base_backoff_ms: 20, max_backoff_ms: 50, "
+           "action_timeout_ms: 300}\n";
+  }
+  ServerProcess server({"--config", config});
+  ASSERT_TRUE(server.Start()) << server.log();
+  const std::string file = server.dir() + "/slow.log";
+  auto rules = v1::RuleService::NewStub(server.Channel());
+  {
+    grpc::ClientContext context;
+    v1::CreateRuleRequest request;
+    *request.mutable_rule() = FromJson<v1::Rule>(
+        R"({"name": "slow", "trigger": {"event_types": ["ticket.created"]},
+            "actions": [{"type": "recorder.append",
+                         "params": {"file": ")" +
+        file + R"(", "sleep_ms": 1000}},
+                        {"type": "ticket.add_tags", "params": {"tags": ["fast"]}}]})");
+    v1::Rule rule;
+    ASSERT_TRUE(rules->CreateRule(&context, request, &rule).ok());
+  }
+  auto events = v1::EventService::NewStub(server.Channel());
+  v1::PublishEventResponse response;
+  {
+    grpc::ClientContext context;
+    v1::PublishEventRequest request;
+    *request.mutable_event() =
+        FromJson<v1::Event>(R"({"id": "s1", "type": "ticket.created", "ticket": {"id": "T1"}})");
+    ASSERT_TRUE(events->PublishEvent(&context, request, &response).ok());
+  }
+  // The slow action does not hold up the event or its other actions.
+  EXPECT_EQ(response.ticket_patch().add_tags(0), "fast");
+  auto executions = v1::ExecutionService::NewStub(server.Channel());
+  v1::Execution execution;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        grpc::ClientContext context;
+        v1::GetExecutionRequest request;
+        request.set_id(response.deferred_execution_ids(0));
+        return executions->GetExecution(&context, request, &execution).ok() &&
+               execution.status() == v1::EXECUTION_STATUS_DEAD;
+      },
+      15))
+      << server.log();
+  ASSERT_EQ(execution.attempts_size(), 2);
+  for (const auto& attempt : execution.attempts()) {
+    EXPECT_NE(attempt.error().find("timed out after 300 ms"), std::string::npos) << attempt.error();
+  }
+  // The only worker was not lost: a fast deferred action still runs.
+  {
+    grpc::ClientContext context;
+    v1::CreateRuleRequest request;
+    *request.mutable_rule() = FromJson<v1::Rule>(
+        R"({"name": "fast", "trigger": {"event_types": ["ticket.updated"]},
+            "actions": [{"type": "recorder.append", "params": {"file": ")" +
+        file + R"("}}]})");
+    v1::Rule rule;
+    ASSERT_TRUE(rules->CreateRule(&context, request, &rule).ok());
+    grpc::ClientContext publish_context;
+    v1::PublishEventRequest publish;
+    *publish.mutable_event() =
+        FromJson<v1::Event>(R"({"id": "u1", "type": "ticket.updated", "ticket": {"id": "T1"}})");
+    ASSERT_TRUE(events->PublishEvent(&publish_context, publish, &response).ok());
+  }
+  ASSERT_TRUE(Eventually(
+      [&] {
+        grpc::ClientContext context;
+        v1::GetExecutionRequest request;
+        request.set_id(response.deferred_execution_ids(0));
+        return executions->GetExecution(&context, request, &execution).ok() &&
+               execution.status() == v1::EXECUTION_STATUS_SUCCEEDED;
+      },
+      15))
+      << server.log();
+  std::remove(config.c_str());
+}
+
 TEST_F(PublishEventTest, DuplicateEventIdReturnsTheStoredResultAlsoAfterRestart) {
   CreateRule("record", AppendRule());
   auto first = MustPublish(R"({"id": "dup", "type": "ticket.created", "ticket": {"id": "T1"}})");
