@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <random>
 
-#include "absl/strings/escaping.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/api/paging.h"
 #include "server/api/status.h"
 #include "server/api/tenant.h"
 #include "server/common/strings.h"
@@ -109,19 +109,12 @@ grpc::Status AgentService::ListAgents(grpc::ServerContext* context,
                                       const v1::ListAgentsRequest* request,
                                       v1::ListAgentsResponse* response) {
   Violations v;
-  if (request->page_size() < 0 || request->page_size() > 1000) {
-    v.Add("page_size", "must be between 0 and 1000");
-  }
-  std::string after;
-  if (!request->page_token().empty() &&
-      !absl::WebSafeBase64Unescape(request->page_token(), &after)) {
-    v.Add("page_token", "malformed page token");
-  }
+  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
   const std::string tenant = TenantOf(*context);
-  const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+  const int page_size = page.size;
   auto agents = store_->ListAgents(
-      tenant, after, page_size + 1, request->group(),
+      tenant, page.after, page_size + 1, request->group(),
       request->has_available() ? std::optional<bool>(request->available()) : std::nullopt);
   if (!agents.ok()) return ToGrpcStatus(agents.status());
   const bool more = static_cast<int>(agents->size()) > page_size;
@@ -130,7 +123,7 @@ grpc::Status AgentService::ListAgents(grpc::ServerContext* context,
     AddOpenTickets(tenant, &agent);
     *response->add_agents() = std::move(agent);
   }
-  if (more) response->set_next_page_token(absl::WebSafeBase64Escape(agents->back().id()));
+  if (more) response->set_next_page_token(PageTokenAfter(agents->back().id()));
   return grpc::Status::OK;
 }
 

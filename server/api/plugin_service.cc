@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "absl/strings/escaping.h"
 #include "server/actions/plugin_json.h"
+#include "server/api/paging.h"
 #include "server/api/status.h"
 #include "server/api/tenant.h"
 #include "server/common/strings.h"
@@ -62,14 +62,7 @@ grpc::Status PluginService::ListPluginState(grpc::ServerContext* context,
                                             const v1::ListPluginStateRequest* request,
                                             v1::ListPluginStateResponse* response) {
   Violations v;
-  if (request->page_size() < 0 || request->page_size() > 1000) {
-    v.Add("page_size", "must be between 0 and 1000");
-  }
-  std::string after;
-  if (!request->page_token().empty() &&
-      !absl::WebSafeBase64Unescape(request->page_token(), &after)) {
-    v.Add("page_token", "malformed page token");
-  }
+  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid request"));
   bool loaded = false;
   for (const auto& plugin : host_->plugins()) loaded |= plugin.name == request->plugin();
@@ -77,9 +70,9 @@ grpc::Status PluginService::ListPluginState(grpc::ServerContext* context,
     return ToGrpcStatus(
         absl::NotFoundError(StrCat("plugin \"", request->plugin(), "\" is not loaded")));
   }
-  const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+  const int page_size = page.size;
   auto entries = store_->ListPluginState(TenantOf(*context), request->plugin(), request->prefix(),
-                                         after, page_size + 1);
+                                         page.after, page_size + 1);
   if (!entries.ok()) return ToGrpcStatus(entries.status());
   const bool more = static_cast<int>(entries->size()) > page_size;
   if (more) entries->resize(page_size);
@@ -88,7 +81,7 @@ grpc::Status PluginService::ListPluginState(grpc::ServerContext* context,
     entry->set_key(key);
     entry->set_value(value);
   }
-  if (more) response->set_next_page_token(absl::WebSafeBase64Escape(entries->back().first));
+  if (more) response->set_next_page_token(PageTokenAfter(entries->back().first));
   return grpc::Status::OK;
 }
 

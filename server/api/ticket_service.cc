@@ -1,7 +1,7 @@
 #include "server/api/ticket_service.h"
 
-#include "absl/strings/escaping.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/api/paging.h"
 #include "server/api/status.h"
 #include "server/api/tenant.h"
 #include "server/common/strings.h"
@@ -19,8 +19,6 @@ void Fill(store::TicketRow row, v1::TicketRecord* out) {
   for (auto& id : row.fired_rule_ids) out->add_fired_rule_ids(std::move(id));
   *out->mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row.updated_us);
 }
-
-constexpr char kTokenPrefix[] = "t1:";
 
 }  // namespace
 
@@ -47,29 +45,16 @@ grpc::Status TicketService::ListTickets(grpc::ServerContext* context,
                                         const v1::ListTicketsRequest* request,
                                         v1::ListTicketsResponse* response) {
   Violations v;
-  if (request->page_size() < 0 || request->page_size() > 1000) {
-    v.Add("page_size", "must be between 0 and 1000");
-  }
-  std::string after;
-  if (!request->page_token().empty()) {
-    std::string raw;
-    if (!absl::WebSafeBase64Unescape(request->page_token(), &raw) ||
-        !std::string_view(raw).starts_with(kTokenPrefix)) {
-      v.Add("page_token", "malformed page token");
-    } else {
-      after = raw.substr(sizeof(kTokenPrefix) - 1);
-    }
-  }
+  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
-  const int page_size = request->page_size() == 0 ? 100 : request->page_size();
-  auto rows = store_->ListTickets(TenantOf(*context), after, page_size + 1);
+  const int page_size = page.size;
+  auto rows = store_->ListTickets(TenantOf(*context), page.after, page_size + 1);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
   const bool more = static_cast<int>(rows->size()) > page_size;
   if (more) rows->resize(page_size);
   for (auto& row : *rows) Fill(std::move(row), response->add_tickets());
   if (more) {
-    response->set_next_page_token(absl::WebSafeBase64Escape(
-        StrCat(kTokenPrefix, response->tickets().rbegin()->ticket().id())));
+    response->set_next_page_token(PageTokenAfter(response->tickets().rbegin()->ticket().id()));
   }
   return grpc::Status::OK;
 }

@@ -249,6 +249,19 @@ constexpr char kExecutionColumns[] =
     "operation_id, error, output, patch, params, ticket, event, attempts, next_attempt_us, "
     "created_us, updated_us, attempt_base";
 
+// Columns: snapshot, last_event_id, last_event_us, fired_rules, updated_us,
+// latched.
+TicketRow ReadTicket(const Statement& q) {
+  TicketRow row;
+  row.ticket.ParseFromString(q.Text(0));
+  row.last_event_id = q.Text(1);
+  row.last_event_us = q.Int(2);
+  row.fired_rule_ids = SplitLines(q.Text(3));
+  row.updated_us = q.Int(4);
+  row.latched_rule_ids = SplitLines(q.Text(5));
+  return row;
+}
+
 ExecutionRow ReadExecution(const Statement& q) {
   ExecutionRow r;
   r.id = q.Text(0);
@@ -640,14 +653,7 @@ absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return q.Error("reading ticket");
-  TicketRow row;
-  row.ticket.ParseFromString(q.Text(0));
-  row.last_event_id = q.Text(1);
-  row.last_event_us = q.Int(2);
-  row.fired_rule_ids = SplitLines(q.Text(3));
-  row.updated_us = q.Int(4);
-  row.latched_rule_ids = SplitLines(q.Text(5));
-  return row;
+  return ReadTicket(q);
 }
 
 absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view tenant,
@@ -661,13 +667,7 @@ absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view
   std::vector<TicketRow> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
-    TicketRow& row = out.emplace_back();
-    row.ticket.ParseFromString(q.Text(0));
-    row.last_event_id = q.Text(1);
-    row.last_event_us = q.Int(2);
-    row.fired_rule_ids = SplitLines(q.Text(3));
-    row.updated_us = q.Int(4);
-    row.latched_rule_ids = SplitLines(q.Text(5));
+    out.push_back(ReadTicket(q));
   }
   if (rc != SQLITE_DONE) return q.Error("listing tickets");
   return out;
