@@ -10,7 +10,7 @@
 // blocking unary calls back to back. Prints calls/s, p50/p99 latency and the
 // throughput ratio EvaluateEvent / Check.
 //
-//   build/bench/grpc_bench [--seconds 5] [--threads 8] [--rules 1000]
+//   build/bench/grpc_bench [--seconds 5] [--threads 8] [--rules 1000] [--explain full|summary|none]
 //
 // Client and server share the machine's cores, so the figures are those of
 // a loaded box, not of the server alone; the ratio is what to compare.
@@ -48,6 +48,8 @@ struct Options {
   double seconds = 5;
   int threads = 8;
   int rules = 1000;
+  // EvaluateEvent's explain level: full, summary or none.
+  std::string explain = "full";
 };
 
 // A channel of its own: a local subchannel pool and a distinct argument
@@ -191,7 +193,13 @@ int Run(const Options& options) {
 
   const std::vector<v1::Event> events = GenerateEvents(kEventCount);
   std::vector<v1::EvaluateEventRequest> requests(events.size());
-  for (size_t i = 0; i < events.size(); ++i) *requests[i].mutable_event() = events[i];
+  const v1::ExplainLevel explain = options.explain == "none"      ? v1::EXPLAIN_LEVEL_NONE
+                                   : options.explain == "summary" ? v1::EXPLAIN_LEVEL_SUMMARY
+                                                                  : v1::EXPLAIN_LEVEL_FULL;
+  for (size_t i = 0; i < events.size(); ++i) {
+    *requests[i].mutable_event() = events[i];
+    requests[i].set_explain(explain);
+  }
 
   std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs;
   std::vector<std::unique_ptr<v1::EventService::Stub>> event_stubs;
@@ -265,6 +273,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--rules", options.rules, "Rules to create")
       ->check(CLI::Range(1, 20000))
+      ->capture_default_str();
+  app.add_option("--explain", options.explain, "EvaluateEvent explain level")
+      ->check(CLI::IsMember({"full", "summary", "none"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return triggerfish::bench::Run(options);
