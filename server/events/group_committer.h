@@ -48,6 +48,7 @@ class GroupCommitter {
   bool stopping_ = false;
   int64_t batches_ = 0;
   int64_t events_ = 0;
+  size_t last_batch_ = 0;
   std::thread thread_;
 };
 
