@@ -150,7 +150,7 @@ bool Includes(const CompiledPredicate& p, const FieldValue& actual, Trace* trace
 
 // Equality of two values of the same field (for changed*): absent equals
 // absent; lists compare as multisets.
-bool SameValue(const CompiledPredicate& p, const FieldValue& a, const FieldValue& b) {
+bool SameValue(const FieldValue& a, const FieldValue& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {
     case ValueKind::kAbsent:
@@ -178,7 +178,6 @@ bool SameValue(const CompiledPredicate& p, const FieldValue& a, const FieldValue
     case ValueKind::kOther:
       return ToProtoValue(a).SerializeAsString() == ToProtoValue(b).SerializeAsString();
   }
-  (void)p;
   return false;
 }
 
@@ -193,7 +192,7 @@ bool EvaluateChange(const CompiledPredicate& p, const EvalInput& in, const Field
     trace->previous = before;
     trace->has_previous = true;
   }
-  const bool same = SameValue(p, current, before);
+  const bool same = SameValue(current, before);
   switch (p.op) {
     case Op::kChanged:
       return !same;

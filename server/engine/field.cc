@@ -28,8 +28,7 @@ FieldValue Text(std::string_view s) {
   return v;
 }
 
-FieldValue Timestamp(const Ticket& t, const google::protobuf::Timestamp& ts, bool has) {
-  (void)t;
+FieldValue Timestamp(const google::protobuf::Timestamp& ts, bool has) {
   FieldValue v;
   if (has) {
     v.kind = ValueKind::kTimestamp;
@@ -148,11 +147,11 @@ const std::vector<FieldDef>& Defs() {
       TICKET_TEXT("ticket.group_id", t.group_id()),
       {"ticket.created_at", FieldType::kTimestamp, true, false,
        [](const EvalInput&, const Ticket& t, const std::string&) {
-         return Timestamp(t, t.created_at(), t.has_created_at());
+         return Timestamp(t.created_at(), t.has_created_at());
        }},
       {"ticket.updated_at", FieldType::kTimestamp, true, false,
        [](const EvalInput&, const Ticket& t, const std::string&) {
-         return Timestamp(t, t.updated_at(), t.has_updated_at());
+         return Timestamp(t.updated_at(), t.has_updated_at());
        }},
       {"ticket.hours_since_created", FieldType::kNumber, true, true,
        [](const EvalInput& in, const Ticket& t, const std::string&) {
