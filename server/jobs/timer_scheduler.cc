@@ -77,7 +77,11 @@ void TimerScheduler::FireDue() {
   }
   for (auto& [timer, future] : pending) {
     const events::PublishResult& result = future.get();
-    if (!result.ok()) {
+    if (result.ok() && result->duplicate()) {
+      // Its event was committed before (the same key re-scheduled for the
+      // same instant): nothing to fire, and the commit did not delete it.
+      store_->DeleteTimer(timer).IgnoreError();
+    } else if (!result.ok()) {
       spdlog::error("timer {}/{} of tenant {} could not fire: {}", timer.plugin, timer.key,
                     timer.tenant, std::string(result.status().message()));
       store_->ReleaseTimer(timer).IgnoreError();

@@ -843,6 +843,14 @@ absl::Status SqliteStore::ReleaseTimer(const TimerRow& t) {
   return absl::OkStatus();
 }
 
+absl::Status SqliteStore::DeleteTimer(const TimerRow& t) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "DELETE FROM timers WHERE tenant = ? AND plugin = ? AND key = ? AND due_us = ?");
+  q.Bind(1, t.tenant).Bind(2, t.plugin).Bind(3, t.key).Bind(4, t.due_us);
+  if (q.Step() != SQLITE_DONE) return q.Error("deleting timer");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<int64_t>> SqliteStore::NextTimerDue() {
   std::lock_guard lock(mu_);
   Statement q(db_, "SELECT MIN(due_us) FROM timers");

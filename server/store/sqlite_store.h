@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<TimerRow>> ClaimDueTimers(int64_t now_us, int64_t lease_us,
                                                        int limit) override;
   absl::Status ReleaseTimer(const TimerRow& timer) override;
+  absl::Status DeleteTimer(const TimerRow& timer) override;
   absl::StatusOr<std::optional<int64_t>> NextTimerDue() override;
   absl::Status ReclaimLeases() override;
   absl::Status PutPluginState(std::string_view tenant, std::string_view plugin,

@@ -233,6 +233,9 @@ class Store {
                                                                int limit) = 0;
   // Gives up a claimed timer that could not fire (its lease ends now).
   virtual absl::Status ReleaseTimer(const TimerRow& timer) = 0;
+  // Deletes a timer if it is still due at timer.due_us (its event was
+  // already committed).
+  virtual absl::Status DeleteTimer(const TimerRow& timer) = 0;
   // Earliest due time of any timer, or nullopt.
   virtual absl::StatusOr<std::optional<int64_t>> NextTimerDue() = 0;
 

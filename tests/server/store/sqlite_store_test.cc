@@ -1068,6 +1068,24 @@ TEST_F(SqliteStoreTest, ClaimDueTimersLeasesDueTimersAndReleaseFreesThem) {
               ElementsAre(Pair("acme/sla", "c")));
 }
 
+TEST_F(SqliteStoreTest, DeleteTimerRemovesItOnlyWhileDueAtTheSameInstant) {
+  EventCommit c = MakeCommit("E1", "T1", 1'000);
+  c.timers.push_back(MakeTimer("sla", "a", 1'000));
+  c.timers.push_back(MakeTimer("sla", "b", 1'000));
+  CommitOne(c);
+  auto claimed = Value(store_->ClaimDueTimers(1'000, 500, 10));
+  ASSERT_EQ(claimed.size(), 2u);
+  // b was re-scheduled meanwhile: deleting the claimed copy leaves it.
+  EventCommit later = MakeCommit("E2", "T1", 1'100);
+  later.timers.push_back(MakeTimer("sla", "b", 5'000));
+  CommitOne(later);
+  ASSERT_TRUE(store_->DeleteTimer(claimed[0]).ok());
+  ASSERT_TRUE(store_->DeleteTimer(claimed[1]).ok());
+  EXPECT_EQ(Value(store_->NextTimerDue()), 5'000);
+  EXPECT_THAT(TimerKeys(Value(store_->ClaimDueTimers(5'000, 500, 10))),
+              ElementsAre(Pair("acme/sla", "b")));
+}
+
 TEST_F(SqliteStoreTest, TimersAreNamespacedByTenantAndPlugin) {
   EventCommit mine = MakeCommit("E1", "T1", 1'000);
   mine.timers.push_back(MakeTimer("sla", "k", 1'000));
