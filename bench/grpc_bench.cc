@@ -31,6 +31,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/rule_mix.h"
+#include "bench/temp_dir.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
@@ -134,24 +135,9 @@ void Print(const char* name, const LoadResult& r) {
 }
 
 // A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/tf-grpc-bench-XXXXXX";
-    if (mkdtemp(name) != nullptr) path_ = name;
-  }
-  ~TempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 int Run(const Options& options) {
   spdlog::set_level(spdlog::level::warn);
-  TempDir dir;  // outlives the server
+  TempDir dir("tf-grpc-bench");  // outlives the server
   if (dir.path().empty()) {
     std::perror("mkdtemp");
     return 1;

@@ -49,6 +49,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/rule_mix.h"
+#include "bench/temp_dir.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
@@ -443,24 +444,9 @@ std::vector<v1::Rule> Rules() {
 }
 
 // A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/tf-publish-bench-XXXXXX";
-    if (mkdtemp(name) != nullptr) path_ = name;
-  }
-  ~TempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 int Run(const Options& options) {
   spdlog::set_level(spdlog::level::warn);
-  TempDir dir;  // outlives the server
+  TempDir dir("tf-publish-bench");  // outlives the server
   if (dir.path().empty()) {
     std::perror("mkdtemp");
     return 1;

@@ -162,6 +162,18 @@ absl::Status RuleManager::CheckReplay(std::string_view tenant, std::string_view 
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<v1::Rule>> RuleManager::ReplayedRule(std::string_view tenant,
+                                                                  std::string_view method,
+                                                                  const std::string& request_id,
+                                                                  const std::string& fingerprint) {
+  std::optional<std::string> replay;
+  if (auto s = CheckReplay(tenant, method, request_id, fingerprint, &replay); !s.ok()) return s;
+  if (!replay) return std::nullopt;
+  v1::Rule rule;
+  if (!rule.ParseFromString(*replay)) return absl::DataLossError("stored response is corrupt");
+  return rule;
+}
+
 absl::StatusOr<v1::Rule> RuleManager::Create(std::string_view tenant_name,
                                              const v1::CreateRuleRequest& request) {
   if (auto s = CheckRequestId(request.request_id()); !s.ok()) return s;
@@ -178,16 +190,9 @@ absl::StatusOr<v1::Rule> RuleManager::Create(std::string_view tenant_name,
 
   std::lock_guard lock(write_mu_);
   const std::string fingerprint = Fingerprint(request);
-  std::optional<std::string> replay;
-  if (auto s = CheckReplay(tenant_name, "CreateRule", request.request_id(), fingerprint, &replay);
-      !s.ok()) {
-    return s;
-  }
-  if (replay) {
-    v1::Rule rule;
-    rule.ParseFromString(*replay);
-    return rule;
-  }
+  auto replayed = ReplayedRule(tenant_name, "CreateRule", request.request_id(), fingerprint);
+  if (!replayed.ok()) return replayed.status();
+  if (*replayed) return std::move(**replayed);
 
   Tenant& tenant = tenants_[std::string(tenant_name)];
   v1::Rule rule = request.rule();
@@ -316,16 +321,9 @@ absl::StatusOr<v1::Rule> RuleManager::Update(std::string_view tenant_name,
 
   std::lock_guard lock(write_mu_);
   const std::string fingerprint = Fingerprint(request);
-  std::optional<std::string> replay;
-  if (auto s = CheckReplay(tenant_name, "UpdateRule", request.request_id(), fingerprint, &replay);
-      !s.ok()) {
-    return s;
-  }
-  if (replay) {
-    v1::Rule rule;
-    rule.ParseFromString(*replay);
-    return rule;
-  }
+  auto replayed = ReplayedRule(tenant_name, "UpdateRule", request.request_id(), fingerprint);
+  if (!replayed.ok()) return replayed.status();
+  if (*replayed) return std::move(**replayed);
   Tenant& tenant = tenants_[std::string(tenant_name)];
   auto it = tenant.rules.find(request.rule().id());
   if (it == tenant.rules.end()) return NotFound(request.rule().id());

@@ -76,6 +76,11 @@ class RuleManager {
   absl::Status CheckReplay(std::string_view tenant, std::string_view method,
                            const std::string& request_id, const std::string& fingerprint,
                            std::optional<std::string>* replay);
+  // CheckReplay for the RPCs that answer with a rule.
+  absl::StatusOr<std::optional<v1::Rule>> ReplayedRule(std::string_view tenant,
+                                                       std::string_view method,
+                                                       const std::string& request_id,
+                                                       const std::string& fingerprint);
 
   store::Store* store_;
   const engine::ActionCatalog* catalog_;
