@@ -26,16 +26,6 @@ absl::Status Violations::ToStatus(std::string_view summary) const {
   return status;
 }
 
-std::vector<FieldViolation> ViolationsOf(const absl::Status& status) {
-  std::vector<FieldViolation> out;
-  auto payload = status.GetPayload(kBadRequestTypeUrl);
-  if (!payload) return out;
-  google::rpc::BadRequest bad_request;
-  if (!bad_request.ParseFromString(std::string(*payload))) return out;
-  for (const auto& v : bad_request.field_violations()) out.push_back({v.field(), v.description()});
-  return out;
-}
-
 absl::Status WithReason(absl::Status status, std::string_view reason) {
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));

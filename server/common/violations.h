@@ -43,9 +43,6 @@ class Violations {
   std::vector<FieldViolation> items_;
 };
 
-// Returns the violations carried by `status` (empty when it has none).
-std::vector<FieldViolation> ViolationsOf(const absl::Status& status);
-
 // Attaches a google.rpc.ErrorInfo with `reason` (domain "triggerfish.dev").
 absl::Status WithReason(absl::Status status, std::string_view reason);
 

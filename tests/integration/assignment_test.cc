@@ -47,9 +47,6 @@ class AssignmentTest : public ::testing::Test {
 
   v1::PublishEventResponse Publish(v1::EventService::Stub* stub, const std::string& id) {
     grpc::ClientContext context;
-    // Channels are fresh per publisher thread: wait for them to connect.
-    context.set_wait_for_ready(true);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::PublishEventRequest request;
     *request.mutable_event() = FromJson<v1::Event>(
         R"({"id": ")" + id + R"(", "type": "ticket.created", "ticket": {"id": "T-)" + id +
