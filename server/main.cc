@@ -17,8 +17,10 @@ int main(int argc, char** argv) {
   std::string config_file;
   std::string listen, store, log_level, seed_rules;
   std::vector<std::string> plugin_dirs;
-  int grace_ms = 10000;
-  app.add_option("--config", config_file, "YAML config file; flags override its values")
+  int grace_ms = 0;
+  app.add_option("--config", config_file,
+                 "YAML config file (default: $TRIGGERFISH_CONFIG); TRIGGERFISH_<KEY> environment "
+                 "variables override its top-level keys, flags override both")
       ->check(CLI::ExistingFile);
   app.add_option("--listen", listen,
                  "gRPC listen address (default 0.0.0.0:50051; port 0 picks one)");
@@ -28,22 +30,35 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error (default info)");
   app.add_option("--seed-rules", seed_rules,
                  "YAML rules created for tenant 'default' when it has no rules");
-  app.add_option("--shutdown-grace-ms", grace_ms,
-                 "on SIGTERM/SIGINT, time in-flight calls get to finish (default 10000)");
+  auto* grace_flag =
+      app.add_option("--shutdown-grace-ms", grace_ms,
+                     "on SIGTERM/SIGINT, time in-flight calls get to finish (default 10000)");
   CLI11_PARSE(app, argc, argv);
 
+  // Precedence: defaults < config file < TRIGGERFISH_* environment < flags.
   ServerConfig config;
+  const auto env = triggerfish::server::ProcessEnvironment();
+  if (config_file.empty() && env.contains("TRIGGERFISH_CONFIG")) {
+    config_file = env.at("TRIGGERFISH_CONFIG");
+  }
   if (!config_file.empty()) {
     if (auto s = triggerfish::server::LoadConfigFile(config_file, &config); !s.ok()) {
       std::cerr << "triggerfishd: " << s.message() << "\n";
       return 2;
     }
   }
+  std::vector<std::string> ignored_env;
+  if (auto s = triggerfish::server::ApplyEnvironment(env, &config, &ignored_env); !s.ok()) {
+    std::cerr << "triggerfishd: " << s.message() << "\n";
+    return 2;
+  }
   if (!listen.empty()) config.listen = listen;
   if (!store.empty()) config.store_path = store;
   if (!plugin_dirs.empty()) config.plugin_dirs = plugin_dirs;
   if (!log_level.empty()) config.log_level = log_level;
   if (!seed_rules.empty()) config.seed_rules = seed_rules;
+  if (grace_flag->count() > 0) config.shutdown_grace_ms = grace_ms;
+  grace_ms = config.shutdown_grace_ms;
 
   const auto level = spdlog::level::from_str(config.log_level);
   if (level == spdlog::level::off && config.log_level != "off") {
@@ -51,6 +66,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(level);
+  for (const auto& name : ignored_env) {
+    if (name != "TRIGGERFISH_CONFIG") {
+      spdlog::info("environment variable {} names no config key; ignored", name);
+    }
+  }
 
   // Block the shutdown signals before any gRPC thread exists, so that every
   // thread inherits the mask and only sigwait below receives them.

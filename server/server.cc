@@ -22,6 +22,7 @@
 #include "server/engine/action.h"
 #include "server/events/event_pipeline.h"
 #include "server/events/group_committer.h"
+#include "server/grpc_server_options.h"
 #include "server/jobs/automation_scheduler.h"
 #include "server/jobs/outbox_worker.h"
 #include "server/jobs/timer_scheduler.h"
@@ -168,8 +169,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
-  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
-  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  ApplyGrpcServerOptions(config, &builder);
   builder.RegisterService(server->rule_service_.get());
   builder.RegisterService(server->event_service_.get());
   builder.RegisterService(server->plugin_service_.get());

@@ -1,5 +1,8 @@
 #include "server/config/config.h"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,9 +13,9 @@
 namespace triggerfish::server {
 namespace {
 
-nlohmann::json ScalarToJson(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "!") return text;  // quoted: always a string
+// A plain (unquoted) YAML scalar: a number, boolean or null where it looks
+// like one, else a string.
+nlohmann::json PlainScalarToJson(const std::string& text) {
   if (text == "true" || text == "True") return true;
   if (text == "false" || text == "False") return false;
   if (text == "null" || text == "~" || text.empty()) return nullptr;
@@ -22,6 +25,11 @@ nlohmann::json ScalarToJson(const YAML::Node& node) {
   const double number = std::strtod(text.c_str(), &end);
   if (end != text.c_str() && *end == '\0') return number;
   return text;
+}
+
+nlohmann::json ScalarToJson(const YAML::Node& node) {
+  if (node.Tag() == "!") return node.Scalar();  // quoted: always a string
+  return PlainScalarToJson(node.Scalar());
 }
 
 nlohmann::json NodeToJson(const YAML::Node& node) {
@@ -71,16 +79,55 @@ absl::StatusOr<nlohmann::json> YamlToJson(const std::string& yaml_text) {
   }
 }
 
-absl::Status LoadConfigFile(const std::string& path, ServerConfig* config) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(StrCat("cannot read config file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto json = YamlToJson(text.str());
-  if (!json.ok()) return absl::InvalidArgumentError(StrCat(path, ": ", json.status().message()));
-  if (json->is_null()) return absl::OkStatus();
-  if (!json->is_object()) return absl::InvalidArgumentError(StrCat(path, ": not a mapping"));
-  for (const auto& [key, value] : json->items()) {
+namespace {
+
+// Reads the `grpc:` mapping. Every value is a non-negative integer except
+// keepalive_permit_without_calls.
+absl::Status ReadGrpcOptions(const nlohmann::json& value, ServerConfig::GrpcOptions* options) {
+  if (!value.is_object())
+    return absl::InvalidArgumentError("config key \"grpc\" must be a mapping");
+  const std::pair<const char*, int*> durations[] = {
+      {"keepalive_time_ms", &options->keepalive_time_ms},
+      {"keepalive_timeout_ms", &options->keepalive_timeout_ms},
+      {"min_ping_interval_ms", &options->min_ping_interval_ms},
+      {"max_connection_age_ms", &options->max_connection_age_ms},
+      {"max_connection_age_grace_ms", &options->max_connection_age_grace_ms},
+      {"max_connection_idle_ms", &options->max_connection_idle_ms},
+      {"max_concurrent_streams", &options->max_concurrent_streams},
+  };
+  for (const auto& [key, item] : value.items()) {
+    const std::string name = StrCat("grpc.", key);
+    if (key == "keepalive_permit_without_calls") {
+      if (auto s = Read(item, name, &options->keepalive_permit_without_calls); !s.ok()) return s;
+      continue;
+    }
+    int* target = nullptr;
+    for (const auto& [known, field] : durations) {
+      if (key == known) target = field;
+    }
+    if (target == nullptr) {
+      return absl::InvalidArgumentError(StrCat("unknown config key \"", name, "\""));
+    }
+    if (!item.is_number_integer()) {
+      return absl::InvalidArgumentError(
+          StrCat("config key \"", name, "\" has the wrong type (expected an integer)"));
+    }
+    if (auto s = Read(item, name, target); !s.ok()) return s;
+    if (*target < 0) {
+      return absl::InvalidArgumentError(StrCat("config key \"", name, "\" must not be negative"));
+    }
+    if (target == &options->keepalive_timeout_ms && *target == 0) {
+      return absl::InvalidArgumentError(StrCat("config key \"", name, "\" must be positive"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Applies a parsed config mapping; `source` (a file name) prefixes errors.
+// An unknown top-level key is an error and is also stored in `unknown_key`.
+absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, ServerConfig* config,
+                         std::string* unknown_key) {
+  for (const auto& [key, value] : json.items()) {
     absl::Status s;
     if (key == "listen") {
       s = Read(value, key, &config->listen);
@@ -164,12 +211,92 @@ absl::Status LoadConfigFile(const std::string& path, ServerConfig* config) {
           return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", name, "\""));
         if (!s.ok()) return s;
       }
+    } else if (key == "shutdown_grace_ms") {
+      s = Read(value, key, &config->shutdown_grace_ms);
+    } else if (key == "grpc") {
+      s = ReadGrpcOptions(value, &config->grpc);
     } else {
+      *unknown_key = key;
       return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", key, "\""));
     }
     if (!s.ok()) return absl::InvalidArgumentError(StrCat(path, ": ", s.message()));
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LoadConfigFile(const std::string& path, ServerConfig* config) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(StrCat("cannot read config file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto json = YamlToJson(text.str());
+  if (!json.ok()) return absl::InvalidArgumentError(StrCat(path, ": ", json.status().message()));
+  if (json->is_null()) return absl::OkStatus();
+  if (!json->is_object()) return absl::InvalidArgumentError(StrCat(path, ": not a mapping"));
+  std::string unknown_key;
+  return ApplyConfig(*json, path, config, &unknown_key);
+}
+
+absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, ServerConfig* config,
+                              std::vector<std::string>* ignored) {
+  constexpr std::string_view kPrefix = "TRIGGERFISH_";
+  for (const auto& [name, text] : env) {
+    if (name.size() <= kPrefix.size() || name.compare(0, kPrefix.size(), kPrefix) != 0) continue;
+    std::string key = name.substr(kPrefix.size());
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string source = StrCat("environment variable ", name);
+    nlohmann::json value;
+    if (!text.empty() && (text[0] == '{' || text[0] == '[')) {
+      // A YAML flow mapping or list, for keys such as auth or limits.
+      auto parsed = YamlToJson(text);
+      if (!parsed.ok()) {
+        return absl::InvalidArgumentError(StrCat(source, ": ", parsed.status().message()));
+      }
+      value = *std::move(parsed);
+    } else if (key == "plugin_dirs") {
+      // PATH-like.
+      value = nlohmann::json::array();
+      std::stringstream dirs(text);
+      for (std::string dir; std::getline(dirs, dir, ':');) {
+        if (!dir.empty()) value.push_back(dir);
+      }
+    } else {
+      value = PlainScalarToJson(text);
+    }
+    std::string unknown_key;
+    ServerConfig updated = *config;
+    absl::Status s = ApplyConfig({{key, value}}, source, &updated, &unknown_key);
+    if (!unknown_key.empty()) {  // not ours (e.g. TRIGGERFISH_SERVICE_HOST)
+      if (ignored != nullptr) ignored->push_back(name);
+      continue;
+    }
+    if (!s.ok() && !value.is_string()) {
+      // A string key given a value that looks like a number (a store file
+      // named 2024) or nothing (admin_listen "" turns the admin port off):
+      // take the text as it is.
+      updated = *config;
+      if (ApplyConfig({{key, text}}, source, &updated, &unknown_key).ok()) s = absl::OkStatus();
+    }
+    if (!s.ok()) {
+      if (s.message().find(source) == 0) return s;
+      return absl::InvalidArgumentError(StrCat(source, ": ", s.message()));
+    }
+    *config = std::move(updated);
+  }
+  return absl::OkStatus();
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const size_t equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    env.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return env;
 }
 
 }  // namespace triggerfish::server

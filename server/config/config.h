@@ -1,7 +1,18 @@
 #pragma once
 
 // Server configuration: defaults that start a working server with no config
-// at all, overridden by a YAML file, overridden by command-line flags.
+// at all, overridden by a YAML file, overridden by environment variables,
+// overridden by command-line flags.
+//
+// Environment: every top-level key can be set as TRIGGERFISH_<KEY> (upper
+// case), e.g. TRIGGERFISH_LISTEN, TRIGGERFISH_STORE, TRIGGERFISH_LOG_LEVEL,
+// TRIGGERFISH_SHUTDOWN_GRACE_MS. A value is read like a plain YAML scalar,
+// or as YAML when it starts with '{' or '[' (TRIGGERFISH_AUTH='{enabled:
+// true, tokens: [...]}' from a Kubernetes Secret); TRIGGERFISH_PLUGIN_DIRS
+// may also be a ':'-separated list. An empty value is the empty string. Other
+// TRIGGERFISH_* variables are ignored (Kubernetes sets
+// TRIGGERFISH_SERVICE_HOST etc. for a Service named triggerfish).
+// TRIGGERFISH_CONFIG names the config file when --config is not given.
 //
 // YAML keys (all optional):
 //   listen: "0.0.0.0:50051"        # gRPC address
@@ -14,6 +25,17 @@
 //   log_level: "info"              # trace, debug, info, warn, error
 //   seed_rules: "rules.yaml"       # rules created for tenant "default" when it has none
 //   max_message_bytes: 4194304     # largest gRPC message accepted
+//   shutdown_grace_ms: 10000       # on SIGTERM, time in-flight calls get to finish
+//   grpc:                          # HTTP/2 connection management (0 = off)
+//     keepalive_time_ms: 60000     # ping a client after this long without activity
+//     keepalive_timeout_ms: 20000  # close the connection if the ping is not answered
+//     keepalive_permit_without_calls: true  # ping, and accept pings, with no call open
+//     min_ping_interval_ms: 10000  # clients pinging more often get GOAWAY (too_many_pings)
+//     max_connection_age_ms: 1800000        # GOAWAY after this age (+-10% jitter), so
+//                                           # clients reconnect and rebalance over replicas
+//     max_connection_age_grace_ms: 300000   # then calls still open get this long
+//     max_connection_idle_ms: 0    # close connections without calls for this long
+//     max_concurrent_streams: 1000 # calls at once per connection; clients queue the rest
 //   stream_window: 64              # events in flight per PublishEvents stream
 //   commit_batch: 256              # most events in one group commit
 //   timer_poll_ms: 200             # how often due timers are looked for
@@ -59,6 +81,18 @@ struct ServerConfig {
   std::string log_level = "info";
   std::string seed_rules;
   int max_message_bytes = 4 * 1024 * 1024;
+  int shutdown_grace_ms = 10000;
+  // gRPC channel arguments of the server (see the `grpc:` keys above).
+  struct GrpcOptions {
+    int keepalive_time_ms = 60000;
+    int keepalive_timeout_ms = 20000;
+    bool keepalive_permit_without_calls = true;
+    int min_ping_interval_ms = 10000;
+    int max_connection_age_ms = 30 * 60 * 1000;
+    int max_connection_age_grace_ms = 5 * 60 * 1000;
+    int max_connection_idle_ms = 0;
+    int max_concurrent_streams = 1000;
+  } grpc;
   engine::RuleLimits limits;
 };
 
@@ -69,6 +103,16 @@ std::vector<std::string> DefaultPluginDirs();
 // Reads a YAML config file over `config`. Unknown keys and wrong types are
 // errors naming the key.
 absl::Status LoadConfigFile(const std::string& path, ServerConfig* config);
+
+// Applies the TRIGGERFISH_<KEY> variables of `env` (name -> value) over
+// `config`, as the same keys of a config file would be. Variables that name
+// no key are skipped and listed in `ignored` (may be null); a value of the
+// wrong type is an error naming the variable.
+absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env, ServerConfig* config,
+                              std::vector<std::string>* ignored = nullptr);
+
+// The process environment as a map, for ApplyEnvironment.
+std::map<std::string, std::string> ProcessEnvironment();
 
 // Parses YAML text into JSON: plain scalars become numbers, booleans or null
 // where they look like one; quoted scalars stay strings.
