@@ -1,12 +1,14 @@
 // SIGTERM under load: the process drains and exits 0; calls are either
 // acknowledged (and then durable) or refused (UNAVAILABLE / CANCELLED, safe
-// to retry), and every acknowledged event is there after a restart.
+// to retry), and every acknowledged event is there after a restart. Health
+// turns NOT_SERVING when the drain starts, while calls in flight finish.
 
 #include <atomic>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/server/testing/proto_json.h"
 #include "tests/testing/server_process.h"
@@ -16,6 +18,7 @@
 namespace triggerfish {
 namespace {
 
+using grpc::health::v1::HealthCheckResponse;
 using testing::FromJson;
 using testing::ServerProcess;
 
@@ -87,6 +90,66 @@ TEST(DrainTest, SigtermUnderLoadExitsCleanlyAndLosesNothingAcknowledged) {
     v1::PublishEventResponse response;
     ASSERT_TRUE(events->PublishEvent(&context, request, &response).ok());
     ASSERT_TRUE(response.duplicate()) << id << " was acknowledged before SIGTERM but is lost";
+  }
+}
+
+TEST(DrainTest, HealthTurnsNotServingAtTheStartOfTheDrainWhileCallsInFlightFinish) {
+  ServerProcess server({"--shutdown-grace-ms", "10000"});
+  ASSERT_TRUE(server.Start()) << server.log();
+  auto channel = server.Channel();
+
+  // What a load balancer or mesh sidecar watching the server sees.
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext watch_context;
+  grpc::health::v1::HealthCheckRequest watch_request;
+  auto watch = health->Watch(&watch_context, watch_request);
+  HealthCheckResponse status;
+  ASSERT_TRUE(watch->Read(&status));
+  ASSERT_EQ(status.status(), HealthCheckResponse::SERVING);
+
+  // A call in flight when the drain starts: a PublishEvents stream.
+  auto events = v1::EventService::NewStub(channel);
+  grpc::ClientContext stream_context;
+  auto stream = events->PublishEvents(&stream_context);
+  auto publish = [&](const std::string& id) {
+    v1::PublishEventRequest request;
+    *request.mutable_event() = FromJson<v1::Event>(
+        R"({"id": ")" + id + R"(", "type": "ticket.created", "ticket": {"id": "T1"}})");
+    v1::PublishEventsResponse response;
+    if (!stream->Write(request) || !stream->Read(&response)) return std::string("stream broken");
+    return response.has_result() ? std::string() : response.error().message();
+  };
+  ASSERT_EQ(publish("before-sigterm"), "");
+
+  const auto sigterm = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(server.pid(), SIGTERM), 0);
+  ASSERT_TRUE(watch->Read(&status)) << server.log();
+  EXPECT_EQ(status.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_LT(std::chrono::steady_clock::now() - sigterm, std::chrono::seconds(2));
+
+  // The drain has begun, and the stream still works: its events are
+  // committed and acknowledged until the client closes it.
+  EXPECT_EQ(publish("during-drain-1"), "");
+  EXPECT_EQ(publish("during-drain-2"), "");
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+
+  watch_context.TryCancel();
+  (void)watch->Finish();
+  EXPECT_EQ(server.Stop(), 0) << server.log();
+  // Once the last call ended the server did not wait out the grace period.
+  EXPECT_LT(std::chrono::steady_clock::now() - sigterm, std::chrono::seconds(8)) << server.log();
+
+  ASSERT_TRUE(server.Start()) << server.log();
+  auto after = v1::EventService::NewStub(server.Channel());
+  for (const std::string id : {"before-sigterm", "during-drain-1", "during-drain-2"}) {
+    grpc::ClientContext context;
+    v1::PublishEventRequest request;
+    *request.mutable_event() = FromJson<v1::Event>(
+        R"({"id": ")" + id + R"(", "type": "ticket.created", "ticket": {"id": "T1"}})");
+    v1::PublishEventResponse response;
+    ASSERT_TRUE(after->PublishEvent(&context, request, &response).ok());
+    EXPECT_TRUE(response.duplicate()) << id << " was acknowledged during the drain but is lost";
   }
 }
 
