@@ -22,6 +22,9 @@ packages=(
   nodejs $(command -v npm >/dev/null 2>&1 || echo npm)
   # sla plugin: business-time arithmetic (Howard Hinnant's date/tz, system tz database)
   libhowardhinnant-date-dev tzdata
+  # deployment tests: nginx as a gRPC reverse proxy (tests/integration/nginx_test.cc
+  # runs its own instance), YAML parsing of the Kubernetes manifests
+  nginx python3-yaml
 )
 
 SUDO=""
@@ -36,8 +39,22 @@ done
 
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
+  # Packages must not start system services (nginx would take port 80): the
+  # tests start what they need themselves. policy-rc.d is Debian's switch for
+  # that; add one for the install unless the machine has its own.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    policy=/usr/sbin/policy-rc.d
+  fi
+  trap '[ -z "$policy" ] || $SUDO rm -f "$policy"' EXIT
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+  # Nor at the next boot.
+  if [ -d /run/systemd/system ] && [[ " ${missing[*]} " == *" nginx "* ]]; then
+    $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
 fi
 
 # valijson is header-only, but Debian's libvalijson-dev depends on the libraries
