@@ -205,6 +205,7 @@ void Apply(const ApplyOptions& apply, const GlobalOptions& options) {
                        .dump(2)
                 << "\n";
     }
+    if (options.json()) throw Failure(kExitFailed, "");
     throw Failure(kExitFailed, std::to_string(invalid.size()) + " invalid rule" +
                                    (invalid.size() == 1 ? "" : "s") + " in " + apply.file +
                                    "; nothing changed");

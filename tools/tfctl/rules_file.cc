@@ -37,7 +37,15 @@ Json RuleToFileJson(const v1::Rule& rule) {
   copy.clear_etag();
   copy.clear_create_time();
   copy.clear_update_time();
-  return MessageToJson(copy);
+  Json out = MessageToJson(copy);
+  // Params are a map on the wire: sort their keys so that an export is
+  // stable.
+  if (out.contains("actions")) {
+    for (auto& action : out["actions"]) {
+      if (action.contains("params")) action["params"] = Json(nlohmann::json(action["params"]));
+    }
+  }
+  return out;
 }
 
 }  // namespace triggerfish::tfctl
