@@ -12,6 +12,9 @@ packages=(
   libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libre2-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  # authentication: SHA-256 of bearer tokens (libcrypto); the openssl command
+  # creates tokens and the test certificates of the TLS tests
+  libssl-dev openssl
   # email plugin: SMTP client, Mustache templates, loopback SMTP sink for its tests
   libcurl4-openssl-dev libkainjow-mustache-dev python3-aiosmtpd
   # test tooling: Python gRPC client for integration tests

@@ -12,11 +12,11 @@
 #include "server/actions/plugin_action_catalog.h"
 #include "server/actions/unit_of_work.h"
 #include "server/api/agent_service.h"
+#include "server/api/auth.h"
 #include "server/api/event_service.h"
 #include "server/api/execution_service.h"
 #include "server/api/plugin_service.h"
 #include "server/api/rule_service.h"
-#include "server/api/tenant.h"
 #include "server/api/ticket_service.h"
 #include "server/common/strings.h"
 #include "server/engine/action.h"
@@ -128,7 +128,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     if (auto s = SeedRules(config.seed_rules, server->rules_.get(), server->store_.get()); !s.ok())
       return s;
   }
-  server->rule_service_ = std::make_unique<api::RuleService>(server->rules_.get());
+  server->authorizer_ = std::make_unique<api::Authorizer>(config.auth);
+  if (config.auth.enabled) {
+    spdlog::info("authentication is enabled: {} bearer tokens", config.auth.tokens.size());
+  } else {
+    spdlog::warn("authentication is disabled: every caller is tenant \"default\" with every role");
+  }
+  const api::Authorizer* auth = server->authorizer_.get();
+  server->rule_service_ = std::make_unique<api::RuleService>(auth, server->rules_.get());
   if (auto s = server->store_->ReclaimLeases(); !s.ok()) return s;
   server->committer_ =
       std::make_unique<events::GroupCommitter>(server->store_.get(), config.commit_batch);
@@ -155,15 +162,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       std::chrono::milliseconds(config.automation_interval_ms), config.automation_batch);
 
   server->event_service_ = std::make_unique<api::EventService>(
-      server->rules_.get(), server->catalog_.get(), server->state_cache_.get(),
+      auth, server->rules_.get(), server->catalog_.get(), server->state_cache_.get(),
       server->pipeline_.get(), config.stream_window);
-  server->ticket_service_ = std::make_unique<api::TicketService>(server->store_.get());
+  server->ticket_service_ = std::make_unique<api::TicketService>(auth, server->store_.get());
   server->execution_service_ = std::make_unique<api::ExecutionService>(
-      server->store_.get(), [workers] { workers->Notify(); });
+      auth, server->store_.get(), [workers] { workers->Notify(); });
   server->agent_service_ =
-      std::make_unique<api::AgentService>(server->store_.get(), server->agent_cache_.get());
+      std::make_unique<api::AgentService>(auth, server->store_.get(), server->agent_cache_.get());
   server->plugin_service_ =
-      std::make_unique<api::PluginService>(server->plugin_host_.get(), server->store_.get());
+      std::make_unique<api::PluginService>(auth, server->plugin_host_.get(), server->store_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -29,6 +29,7 @@ namespace engine {
 class ActionCatalog;
 }
 namespace api {
+class Authorizer;
 class RuleService;
 class EventService;
 class PluginService;
@@ -90,6 +91,7 @@ class Server {
   std::unique_ptr<events::EventPipeline> pipeline_;
   std::unique_ptr<jobs::TimerScheduler> timers_;
   std::unique_ptr<jobs::AutomationScheduler> automations_;
+  std::unique_ptr<api::Authorizer> authorizer_;
   std::unique_ptr<api::RuleService> rule_service_;
   std::unique_ptr<api::EventService> event_service_;
   std::unique_ptr<api::PluginService> plugin_service_;

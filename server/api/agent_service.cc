@@ -4,9 +4,9 @@
 #include <random>
 
 #include "google/protobuf/util/time_util.h"
+#include "server/api/auth.h"
 #include "server/api/paging.h"
 #include "server/api/status.h"
-#include "server/api/tenant.h"
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 
@@ -77,7 +77,9 @@ absl::StatusOr<v1::Agent> AgentService::Put(const std::string& tenant, v1::Agent
 
 grpc::Status AgentService::CreateAgent(grpc::ServerContext* context,
                                        const v1::CreateAgentRequest* request, v1::Agent* response) {
-  auto agent = Put(TenantOf(*context), request->agent(), /*create_only=*/true, "");
+  auto caller = auth_->Authorize(*context, Method::kCreateAgent);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto agent = Put((*caller)->tenant, request->agent(), /*create_only=*/true, "");
   if (!agent.ok()) return ToGrpcStatus(agent.status());
   *response = std::move(*agent);
   return grpc::Status::OK;
@@ -85,7 +87,9 @@ grpc::Status AgentService::CreateAgent(grpc::ServerContext* context,
 
 grpc::Status AgentService::UpsertAgent(grpc::ServerContext* context,
                                        const v1::UpsertAgentRequest* request, v1::Agent* response) {
-  auto agent = Put(TenantOf(*context), request->agent(), /*create_only=*/false, "");
+  auto caller = auth_->Authorize(*context, Method::kUpsertAgent);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto agent = Put((*caller)->tenant, request->agent(), /*create_only=*/false, "");
   if (!agent.ok()) return ToGrpcStatus(agent.status());
   *response = std::move(*agent);
   return grpc::Status::OK;
@@ -93,7 +97,9 @@ grpc::Status AgentService::UpsertAgent(grpc::ServerContext* context,
 
 grpc::Status AgentService::GetAgent(grpc::ServerContext* context,
                                     const v1::GetAgentRequest* request, v1::Agent* response) {
-  const std::string tenant = TenantOf(*context);
+  auto caller = auth_->Authorize(*context, Method::kGetAgent);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const std::string& tenant = (*caller)->tenant;
   auto agent = store_->GetAgent(tenant, request->id());
   if (!agent.ok()) return ToGrpcStatus(agent.status());
   if (!agent->has_value()) {
@@ -108,10 +114,12 @@ grpc::Status AgentService::GetAgent(grpc::ServerContext* context,
 grpc::Status AgentService::ListAgents(grpc::ServerContext* context,
                                       const v1::ListAgentsRequest* request,
                                       v1::ListAgentsResponse* response) {
+  auto caller = auth_->Authorize(*context, Method::kListAgents);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   Violations v;
   const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
-  const std::string tenant = TenantOf(*context);
+  const std::string& tenant = (*caller)->tenant;
   const int page_size = page.size;
   auto agents = store_->ListAgents(
       tenant, page.after, page_size + 1, request->group(),
@@ -129,7 +137,9 @@ grpc::Status AgentService::ListAgents(grpc::ServerContext* context,
 
 grpc::Status AgentService::UpdateAgent(grpc::ServerContext* context,
                                        const v1::UpdateAgentRequest* request, v1::Agent* response) {
-  const std::string tenant = TenantOf(*context);
+  auto caller = auth_->Authorize(*context, Method::kUpdateAgent);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const std::string& tenant = (*caller)->tenant;
   auto current = store_->GetAgent(tenant, request->agent().id());
   if (!current.ok()) return ToGrpcStatus(current.status());
   if (!current->has_value()) {
@@ -174,7 +184,9 @@ grpc::Status AgentService::UpdateAgent(grpc::ServerContext* context,
 grpc::Status AgentService::DeleteAgent(grpc::ServerContext* context,
                                        const v1::DeleteAgentRequest* request,
                                        google::protobuf::Empty*) {
-  const std::string tenant = TenantOf(*context);
+  auto caller = auth_->Authorize(*context, Method::kDeleteAgent);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const std::string& tenant = (*caller)->tenant;
   auto status = store_->DeleteAgent(tenant, request->id());
   agents_->Invalidate(tenant);
   return ToGrpcStatus(status);

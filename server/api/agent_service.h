@@ -3,6 +3,7 @@
 // gRPC adapter of AgentService: the tenant's agents in the store.
 
 #include "server/actions/host_api.h"
+#include "server/api/auth.h"
 #include "server/store/store.h"
 #include "triggerfish/v1/agent_service.grpc.pb.h"
 
@@ -11,7 +12,8 @@ namespace triggerfish::server::api {
 class AgentService final : public v1::AgentService::Service {
  public:
   // `agents` is told about every change.
-  AgentService(store::Store* store, actions::AgentCache* agents) : store_(store), agents_(agents) {}
+  AgentService(const Authorizer* auth, store::Store* store, actions::AgentCache* agents)
+      : auth_(auth), store_(store), agents_(agents) {}
 
   grpc::Status CreateAgent(grpc::ServerContext* context, const v1::CreateAgentRequest* request,
                            v1::Agent* response) override;
@@ -32,6 +34,7 @@ class AgentService final : public v1::AgentService::Service {
                                 const std::string& expected_etag);
   void AddOpenTickets(const std::string& tenant, v1::Agent* agent);
 
+  const Authorizer* auth_;
   store::Store* store_;
   actions::AgentCache* agents_;
 };

@@ -7,8 +7,8 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/status.pb.h"
+#include "server/api/auth.h"
 #include "server/api/status.h"
-#include "server/api/tenant.h"
 #include "server/common/strings.h"
 #include "server/engine/event_validator.h"
 
@@ -17,7 +17,9 @@ namespace triggerfish::server::api {
 grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
                                          const v1::EvaluateEventRequest* request,
                                          v1::EvaluateEventResponse* response) {
-  const std::string tenant = TenantOf(*context);
+  auto caller = auth_->Authorize(*context, Method::kEvaluateEvent);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const std::string& tenant = (*caller)->tenant;
   Violations violations;
   engine::ValidateEvent(request->event(), "event.", rules_->limits().max_event_bytes, &violations);
   if (!violations.empty()) return ToGrpcStatus(violations.ToStatus("invalid event"));
@@ -64,7 +66,9 @@ grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
 grpc::Status EventService::PublishEvent(grpc::ServerContext* context,
                                         const v1::PublishEventRequest* request,
                                         v1::PublishEventResponse* response) {
-  auto result = pipeline_->Publish(TenantOf(*context), request->event());
+  auto caller = auth_->Authorize(*context, Method::kPublishEvent);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto result = pipeline_->Publish((*caller)->tenant, request->event());
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = std::move(*result);
   return grpc::Status::OK;
@@ -73,7 +77,9 @@ grpc::Status EventService::PublishEvent(grpc::ServerContext* context,
 grpc::Status EventService::PublishEvents(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::PublishEventsResponse, v1::PublishEventRequest>* stream) {
-  const std::string tenant = TenantOf(*context);
+  auto caller = auth_->Authorize(*context, Method::kPublishEvents);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const std::string& tenant = (*caller)->tenant;
   // The reader (this thread) starts events and queues their futures; the
   // writer answers them in order as they commit. At most stream_window_
   // events are in flight: the reader stops reading (and so gRPC's flow

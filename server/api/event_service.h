@@ -3,6 +3,7 @@
 // gRPC adapter of EventService.
 
 #include "server/actions/unit_of_work.h"
+#include "server/api/auth.h"
 #include "server/engine/trigger_cycle.h"
 #include "server/events/event_pipeline.h"
 #include "server/rules/rule_manager.h"
@@ -14,9 +15,11 @@ class EventService final : public v1::EventService::Service {
  public:
   // `state` gives dry-run evaluations read access to plugin state.
   // `stream_window`: events in flight per PublishEvents stream.
-  EventService(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
-               actions::PluginStateCache* state, events::EventPipeline* pipeline, int stream_window)
-      : rules_(rules),
+  EventService(const Authorizer* auth, rules::RuleManager* rules,
+               const engine::ActionCatalog* catalog, actions::PluginStateCache* state,
+               events::EventPipeline* pipeline, int stream_window)
+      : auth_(auth),
+        rules_(rules),
         cycle_(*catalog),
         state_(state),
         pipeline_(pipeline),
@@ -31,6 +34,7 @@ class EventService final : public v1::EventService::Service {
                                                       v1::PublishEventRequest>* stream) override;
 
  private:
+  const Authorizer* auth_;
   rules::RuleManager* rules_;
   engine::TriggerCycle cycle_;
   actions::PluginStateCache* state_;

@@ -6,8 +6,8 @@
 #include "absl/strings/escaping.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/api/auth.h"
 #include "server/api/status.h"
-#include "server/api/tenant.h"
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 
@@ -63,6 +63,8 @@ std::string Fingerprint(const v1::ListExecutionsRequest& r) {
 grpc::Status ExecutionService::ListExecutions(grpc::ServerContext* context,
                                               const v1::ListExecutionsRequest* request,
                                               v1::ListExecutionsResponse* response) {
+  auto caller = auth_->Authorize(*context, Method::kListExecutions);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   Violations v;
   if (request->page_size() < 0 || request->page_size() > 1000) {
     v.Add("page_size", "must be between 0 and 1000");
@@ -97,7 +99,7 @@ grpc::Status ExecutionService::ListExecutions(grpc::ServerContext* context,
   }
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
   const int page_size = request->page_size() == 0 ? 100 : request->page_size();
-  auto rows = store_->ListExecutions(TenantOf(*context), filter, page_size + 1);
+  auto rows = store_->ListExecutions((*caller)->tenant, filter, page_size + 1);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
   const bool more = static_cast<int>(rows->size()) > page_size;
   if (more) rows->resize(page_size);
@@ -113,7 +115,9 @@ grpc::Status ExecutionService::ListExecutions(grpc::ServerContext* context,
 grpc::Status ExecutionService::GetExecution(grpc::ServerContext* context,
                                             const v1::GetExecutionRequest* request,
                                             v1::Execution* response) {
-  auto row = store_->GetExecution(TenantOf(*context), request->id());
+  auto caller = auth_->Authorize(*context, Method::kGetExecution);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto row = store_->GetExecution((*caller)->tenant, request->id());
   if (!row.ok()) return ToGrpcStatus(row.status());
   if (!row->has_value()) return ToGrpcStatus(NotFound(request->id()));
   Fill(**row, response);
@@ -123,10 +127,12 @@ grpc::Status ExecutionService::GetExecution(grpc::ServerContext* context,
 grpc::Status ExecutionService::RetryExecution(grpc::ServerContext* context,
                                               const v1::RetryExecutionRequest* request,
                                               v1::Execution* response) {
+  auto caller = auth_->Authorize(*context, Method::kRetryExecution);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  auto row = store_->RequeueExecution(TenantOf(*context), request->id(), now);
+  auto row = store_->RequeueExecution((*caller)->tenant, request->id(), now);
   if (!row.ok()) return ToGrpcStatus(row.status());
   Fill(*row, response);
   if (requeued_) requeued_();

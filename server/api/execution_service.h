@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "server/api/auth.h"
 #include "server/store/store.h"
 #include "triggerfish/v1/execution_service.grpc.pb.h"
 
@@ -13,8 +14,8 @@ namespace triggerfish::server::api {
 class ExecutionService final : public v1::ExecutionService::Service {
  public:
   // `requeued` wakes the outbox workers after RetryExecution.
-  ExecutionService(store::Store* store, std::function<void()> requeued)
-      : store_(store), requeued_(std::move(requeued)) {}
+  ExecutionService(const Authorizer* auth, store::Store* store, std::function<void()> requeued)
+      : auth_(auth), store_(store), requeued_(std::move(requeued)) {}
 
   grpc::Status ListExecutions(grpc::ServerContext* context,
                               const v1::ListExecutionsRequest* request,
@@ -26,6 +27,7 @@ class ExecutionService final : public v1::ExecutionService::Service {
                               v1::Execution* response) override;
 
  private:
+  const Authorizer* auth_;
   store::Store* store_;
   std::function<void()> requeued_;
 };

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "server/actions/plugin_json.h"
+#include "server/api/auth.h"
 #include "server/api/paging.h"
 #include "server/api/status.h"
-#include "server/api/tenant.h"
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 
@@ -25,8 +25,10 @@ void Fill(const plugins::ActionInfo& info, v1::Action* out) {
 
 }  // namespace
 
-grpc::Status PluginService::ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+grpc::Status PluginService::ListPlugins(grpc::ServerContext* context, const v1::ListPluginsRequest*,
                                         v1::ListPluginsResponse* response) {
+  auto caller = auth_->Authorize(*context, Method::kListPlugins);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   for (const auto& plugin : host_->plugins()) {
     v1::Plugin* out = response->add_plugins();
     out->set_name(plugin.name);
@@ -39,8 +41,11 @@ grpc::Status PluginService::ListPlugins(grpc::ServerContext*, const v1::ListPlug
   return grpc::Status::OK;
 }
 
-grpc::Status PluginService::ListActions(grpc::ServerContext*, const v1::ListActionsRequest* request,
+grpc::Status PluginService::ListActions(grpc::ServerContext* context,
+                                        const v1::ListActionsRequest* request,
                                         v1::ListActionsResponse* response) {
+  auto caller = auth_->Authorize(*context, Method::kListActions);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   bool found = request->plugin().empty();
   std::vector<const plugins::ActionInfo*> actions;
   for (const auto& plugin : host_->plugins()) {
@@ -61,6 +66,8 @@ grpc::Status PluginService::ListActions(grpc::ServerContext*, const v1::ListActi
 grpc::Status PluginService::ListPluginState(grpc::ServerContext* context,
                                             const v1::ListPluginStateRequest* request,
                                             v1::ListPluginStateResponse* response) {
+  auto caller = auth_->Authorize(*context, Method::kListPluginState);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   Violations v;
   const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid request"));
@@ -71,7 +78,7 @@ grpc::Status PluginService::ListPluginState(grpc::ServerContext* context,
         absl::NotFoundError(StrCat("plugin \"", request->plugin(), "\" is not loaded")));
   }
   const int page_size = page.size;
-  auto entries = store_->ListPluginState(TenantOf(*context), request->plugin(), request->prefix(),
+  auto entries = store_->ListPluginState((*caller)->tenant, request->plugin(), request->prefix(),
                                          page.after, page_size + 1);
   if (!entries.ok()) return ToGrpcStatus(entries.status());
   const bool more = static_cast<int>(entries->size()) > page_size;

@@ -2,6 +2,7 @@
 
 // gRPC adapter of PluginService: what the PluginHost loaded.
 
+#include "server/api/auth.h"
 #include "server/plugins/plugin_host.h"
 #include "server/store/store.h"
 #include "triggerfish/v1/plugin_service.grpc.pb.h"
@@ -10,8 +11,8 @@ namespace triggerfish::server::api {
 
 class PluginService final : public v1::PluginService::Service {
  public:
-  PluginService(const plugins::PluginHost* host, store::Store* store)
-      : host_(host), store_(store) {}
+  PluginService(const Authorizer* auth, const plugins::PluginHost* host, store::Store* store)
+      : auth_(auth), host_(host), store_(store) {}
 
   grpc::Status ListPlugins(grpc::ServerContext* context, const v1::ListPluginsRequest* request,
                            v1::ListPluginsResponse* response) override;
@@ -22,6 +23,7 @@ class PluginService final : public v1::PluginService::Service {
                                v1::ListPluginStateResponse* response) override;
 
  private:
+  const Authorizer* auth_;
   const plugins::PluginHost* host_;
   store::Store* store_;
 };

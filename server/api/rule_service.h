@@ -3,6 +3,7 @@
 // gRPC adapter of RuleService: takes the tenant from the call, delegates to
 // the RuleManager, maps the result.
 
+#include "server/api/auth.h"
 #include "server/rules/rule_manager.h"
 #include "triggerfish/v1/rule_service.grpc.pb.h"
 
@@ -10,7 +11,7 @@ namespace triggerfish::server::api {
 
 class RuleService final : public v1::RuleService::Service {
  public:
-  explicit RuleService(rules::RuleManager* rules) : rules_(rules) {}
+  RuleService(const Authorizer* auth, rules::RuleManager* rules) : auth_(auth), rules_(rules) {}
 
   grpc::Status CreateRule(grpc::ServerContext* context, const v1::CreateRuleRequest* request,
                           v1::Rule* response) override;
@@ -24,6 +25,7 @@ class RuleService final : public v1::RuleService::Service {
                           google::protobuf::Empty* response) override;
 
  private:
+  const Authorizer* auth_;
   rules::RuleManager* rules_;
 };
 

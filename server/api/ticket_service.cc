@@ -1,9 +1,9 @@
 #include "server/api/ticket_service.h"
 
 #include "google/protobuf/util/time_util.h"
+#include "server/api/auth.h"
 #include "server/api/paging.h"
 #include "server/api/status.h"
-#include "server/api/tenant.h"
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 
@@ -25,12 +25,14 @@ void Fill(store::TicketRow row, v1::TicketRecord* out) {
 grpc::Status TicketService::GetTicket(grpc::ServerContext* context,
                                       const v1::GetTicketRequest* request,
                                       v1::TicketRecord* response) {
+  auto caller = auth_->Authorize(*context, Method::kGetTicket);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (request->id().empty()) {
     Violations v;
     v.Add("id", "required");
     return ToGrpcStatus(v.ToStatus("invalid request"));
   }
-  auto row = store_->GetTicket(TenantOf(*context), request->id());
+  auto row = store_->GetTicket((*caller)->tenant, request->id());
   if (!row.ok()) return ToGrpcStatus(row.status());
   if (!row->has_value()) {
     return ToGrpcStatus(WithReason(
@@ -44,11 +46,13 @@ grpc::Status TicketService::GetTicket(grpc::ServerContext* context,
 grpc::Status TicketService::ListTickets(grpc::ServerContext* context,
                                         const v1::ListTicketsRequest* request,
                                         v1::ListTicketsResponse* response) {
+  auto caller = auth_->Authorize(*context, Method::kListTickets);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   Violations v;
   const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
   const int page_size = page.size;
-  auto rows = store_->ListTickets(TenantOf(*context), page.after, page_size + 1);
+  auto rows = store_->ListTickets((*caller)->tenant, page.after, page_size + 1);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
   const bool more = static_cast<int>(rows->size()) > page_size;
   if (more) rows->resize(page_size);

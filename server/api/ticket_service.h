@@ -2,6 +2,7 @@
 
 // gRPC adapter of TicketService: the snapshots in the store.
 
+#include "server/api/auth.h"
 #include "server/store/store.h"
 #include "triggerfish/v1/ticket_service.grpc.pb.h"
 
@@ -9,7 +10,7 @@ namespace triggerfish::server::api {
 
 class TicketService final : public v1::TicketService::Service {
  public:
-  explicit TicketService(store::Store* store) : store_(store) {}
+  TicketService(const Authorizer* auth, store::Store* store) : auth_(auth), store_(store) {}
 
   grpc::Status GetTicket(grpc::ServerContext* context, const v1::GetTicketRequest* request,
                          v1::TicketRecord* response) override;
@@ -17,6 +18,7 @@ class TicketService final : public v1::TicketService::Service {
                            v1::ListTicketsResponse* response) override;
 
  private:
+  const Authorizer* auth_;
   store::Store* store_;
 };
 

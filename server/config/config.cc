@@ -215,6 +215,10 @@ absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, Se
       s = Read(value, key, &config->shutdown_grace_ms);
     } else if (key == "grpc") {
       s = ReadGrpcOptions(value, &config->grpc);
+    } else if (key == "auth") {
+      s = ParseAuthConfig(value, &config->auth);
+    } else if (key == "tls") {
+      s = ParseTlsConfig(value, &config->tls);
     } else {
       *unknown_key = key;
       return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", key, "\""));

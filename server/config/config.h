@@ -47,6 +47,14 @@
 //             max_event_types: 32, max_regex_length: 1024, regex_max_mem: 1048576,
 //             max_value_length: 4096, max_list_values: 1000, max_rule_bytes: 262144,
 //             max_rules_per_tenant: 20000 }
+//   auth: {enabled: false,         # off: every caller is tenant "default" with every role
+//          tokens: [{name: "helpdesk-prod", sha256: "<64 hex digits of the token's SHA-256>",
+//                    tenant: "acme", roles: [admin, publisher, reader]}]}
+//   tls: {cert_file: "", key_file: "", # both set: TLS only
+//         client_ca_file: "",          # set: client certificates are verified (mTLS)
+//         require_client_cert: false,  # refuse clients without a certificate
+//         reload_interval_s: 60}       # certificate files are re-read when they change
+//   (auth and tls: server/config/security_config.h, docs/authentication.md)
 
 #include <map>
 #include <string>
@@ -54,6 +62,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "server/config/security_config.h"
 #include "server/engine/limits.h"
 
 namespace triggerfish::server {
@@ -94,6 +103,8 @@ struct ServerConfig {
     int max_concurrent_streams = 1000;
   } grpc;
   engine::RuleLimits limits;
+  AuthConfig auth;
+  TlsConfig tls;
 };
 
 // The bundled plugins' directory: the installed one if it exists, else the
