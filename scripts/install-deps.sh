@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config clang-format
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and its sanitizer
+  # runtimes; llvm-14 for llvm-symbolizer (readable sanitizer stack traces)
+  clang-14 libclang-rt-14-dev llvm-14
   # gRPC / protobuf (code generation and runtime)
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # libraries named in DESIGN.md

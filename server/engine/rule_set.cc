@@ -101,11 +101,12 @@ void RuleIndex::Build(const std::vector<const CompiledRule*>& rules) {
     FieldIndex index{list.front().second->field, {}, RuleBitset(size_, true)};
     for (const auto& [position, predicate] : list) {
       index.unguarded.Reset(position);
-      auto add = [&](const Scalar& s) {
+      // Captured by name: clang before 16 cannot capture structured bindings.
+      auto add = [&index, this, rule = position](const Scalar& s) {
         auto key = KeyOf(s);
         if (!key) return;
         auto [it, inserted] = index.by_value.try_emplace(*key, size_);
-        it->second.Set(position);
+        it->second.Set(rule);
       };
       if (predicate->op == Op::kIs) {
         add(predicate->scalar);
