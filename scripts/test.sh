@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds, and runs the whole test suite with ctest:
 # unit tests, plugin and SDK tests, and integration tests that start the real
-# triggerfishd on loopback ports. Then the same suite again built with
-# AddressSanitizer + UndefinedBehaviorSanitizer (preset asan, build-asan/),
-# and the libFuzzer targets for FUZZ_SECONDS each (scripts/fuzz.sh).
+# triggerfishd on loopback ports. Then the libFuzzer targets for
+# FUZZ_SECONDS each (scripts/fuzz.sh).
 #
 # TRIGGERFISH_SANITIZERS=0 runs only the normal suite (a quicker local check).
 set -euo pipefail
@@ -13,11 +12,6 @@ bash scripts/build.sh
 ctest --preset default -j "$(nproc)"
 
 if [ "${TRIGGERFISH_SANITIZERS:-1}" = 0 ]; then exit 0; fi
-
-echo "== ASan + UBSan build and test suite"
-cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$(nproc)"
-ctest --preset asan -j "$(nproc)"
 
 echo "== fuzzing"
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash scripts/fuzz.sh
