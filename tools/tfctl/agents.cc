@@ -143,9 +143,11 @@ void Apply(const ApplyOptions& apply, const GlobalOptions& options) {
                {"deleted", deleted},
                {"unchanged", unchanged}});
   } else {
-    std::cout << created << " created, " << updated << " updated, " << deleted << " deleted, "
-              << unchanged << " unchanged" << (apply.dry_run ? " (dry run: nothing changed)" : "")
-              << "\n";
+    const char* suffix = apply.dry_run ? " to " : " ";
+    std::cout << created << suffix << (apply.dry_run ? "create, " : "created, ") << updated
+              << suffix << (apply.dry_run ? "update, " : "updated, ") << deleted << suffix
+              << (apply.dry_run ? "delete, " : "deleted, ") << unchanged << " unchanged"
+              << (apply.dry_run ? " (dry run: nothing changed)" : "") << "\n";
   }
 }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <fstream>
@@ -178,6 +179,9 @@ void Publish(const PublishOptions& publish, const GlobalOptions& options) {
                   "publish events (" + std::to_string(in_flight.size()) + " sent but unanswered)");
   }
   const int64_t failed = static_cast<int64_t>(errors.size());
+  // Parse errors are found before earlier lines are answered.
+  std::stable_sort(errors.begin(), errors.end(),
+                   [](const Json& a, const Json& b) { return a["line"] < b["line"]; });
   if (options.json()) {
     Json out = {{"published", published},
                 {"duplicates", duplicates},

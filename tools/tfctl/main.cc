@@ -21,8 +21,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--token", options.token, "bearer token, sent as `authorization: Bearer <token>`")
       ->envname("TRIGGERFISH_TOKEN");
-  app.add_flag("--tls", options.tls, "connect with TLS (implied by --ca-file / --cert-file)")
-      ->envname("TRIGGERFISH_TLS");
+  app.add_flag("--tls", options.tls, "connect with TLS (implied by --ca-file / --cert-file)");
   app.add_option("--ca-file", options.ca_file, "PEM root certificates (default: system roots)")
       ->envname("TRIGGERFISH_CA_FILE");
   app.add_option("--cert-file", options.cert_file, "PEM client certificate chain (mTLS)")
@@ -31,7 +30,6 @@ int main(int argc, char** argv) {
       ->envname("TRIGGERFISH_KEY_FILE");
   app.add_option("--timeout", options.timeout_seconds,
                  "deadline of each call in seconds; 0 = none (streams have none)")
-      ->envname("TRIGGERFISH_TIMEOUT")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("-o,--output", options.output, "table (for people) or json (for scripts)")

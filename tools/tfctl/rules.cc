@@ -270,8 +270,8 @@ void Apply(const ApplyOptions& apply, const GlobalOptions& options) {
     return;
   }
   for (const auto& change : changes) {
-    std::cout << (apply.dry_run ? "would " : "") << KindName(change.kind)
-              << std::string(9 - std::string(KindName(change.kind)).size() + 2, ' ');
+    const std::string label = (apply.dry_run ? "would " : "") + std::string(KindName(change.kind));
+    std::cout << label << std::string((apply.dry_run ? 17 : 11) - label.size(), ' ');
     if (change.kind == ChangeKind::kDelete) {
       std::cout << change.current.id();
     } else {
@@ -280,9 +280,15 @@ void Apply(const ApplyOptions& apply, const GlobalOptions& options) {
     if (change.kind == ChangeKind::kUpdate) std::cout << "  (" << JoinOrDash(change.fields) << ")";
     std::cout << "\n";
   }
-  std::cout << counts[ChangeKind::kCreate] << " created, " << counts[ChangeKind::kUpdate]
-            << " updated, " << counts[ChangeKind::kDelete] << " deleted, "
-            << counts[ChangeKind::kUnchanged] << " unchanged";
+  if (apply.dry_run) {
+    std::cout << counts[ChangeKind::kCreate] << " to create, " << counts[ChangeKind::kUpdate]
+              << " to update, " << counts[ChangeKind::kDelete] << " to delete, "
+              << counts[ChangeKind::kUnchanged] << " unchanged";
+  } else {
+    std::cout << counts[ChangeKind::kCreate] << " created, " << counts[ChangeKind::kUpdate]
+              << " updated, " << counts[ChangeKind::kDelete] << " deleted, "
+              << counts[ChangeKind::kUnchanged] << " unchanged";
+  }
   if (not_in_file > 0) {
     std::cout << "; " << not_in_file << " rule" << (not_in_file == 1 ? "" : "s")
               << " on the server not in the file (--prune deletes them)";
