@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/testing/server_process.h"
+#include "tests/testing/tokens.h"
 #include "triggerfish/v1/rule_service.grpc.pb.h"
 
 namespace triggerfish {
@@ -383,50 +384,62 @@ TEST_F(TfctlTest, ApiErrorsExitOneAndUsageErrorsExitTwo) {
   EXPECT_THAT(run.err, HasSubstr("UNAVAILABLE"));
 }
 
-// Records the metadata of ListRules calls. The real server does not check
-// tokens (yet), so this is where the header is visible.
-class RecordingRuleService final : public v1::RuleService::Service {
- public:
-  grpc::Status ListRules(grpc::ServerContext* context, const v1::ListRulesRequest*,
-                         v1::ListRulesResponse*) override {
-    std::lock_guard lock(mu_);
-    for (const auto& [key, value] : context->client_metadata()) {
-      if (key == "authorization") authorization_ = std::string(value.data(), value.size());
-    }
-    return grpc::Status::OK;
-  }
-  std::string authorization() {
-    std::lock_guard lock(mu_);
-    return authorization_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string authorization_;
-};
-
-TEST(TfctlTokenTest, TokenIsSentAsBearerMetadata) {
-  RecordingRuleService service;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  ASSERT_NE(port, 0);
-  char dir_pattern[] = "/tmp/tfctl-token-XXXXXX";
+// With authentication on, the token picks the tenant and the roles: tfctl
+// sends it from --token or TRIGGERFISH_TOKEN.
+TEST(TfctlAuthTest, TokenSelectsTenantAndRoles) {
+  const std::string acme = "acme-all-3c9f1e0b7d52a864",
+                    acme_publisher = "acme-pub-0e7b5d21c9fa3846",
+                    globex = "globex-all-b41d6e0c28f97a35";
+  char dir_pattern[] = "/tmp/tfctl-auth-XXXXXX";
   const std::string dir = mkdtemp(dir_pattern);
-  const std::string address = "127.0.0.1:" + std::to_string(port);
+  const std::string config = dir + "/auth.yaml";
+  WriteFile(config,
+            "auth:\n  enabled: true\n  tokens:\n"
+            "    - {name: acme, sha256: \"" +
+                testing::Sha256Hex(acme) +
+                "\", tenant: acme, roles: [admin, publisher, reader]}\n"
+                "    - {name: acme-publisher, sha256: \"" +
+                testing::Sha256Hex(acme_publisher) +
+                "\", tenant: acme, roles: [publisher]}\n"
+                "    - {name: globex, sha256: \"" +
+                testing::Sha256Hex(globex) +
+                "\", tenant: globex, roles: [admin, publisher, reader]}\n");
+  testing::ServerProcess server({"--config", config});
+  ASSERT_TRUE(server.Start()) << server.log();
+  auto ctl = [&](const std::string& token, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--address", server.address()});
+    if (!token.empty()) args.insert(args.begin(), {"--token", token});
+    return Tfctl(args, server.dir());
+  };
 
-  Outcome run = Tfctl({"--address", address, "--token", "s3cret", "rules", "list"}, dir);
+  Outcome run = ctl("", {"rules", "list"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("UNAUTHENTICATED"));
+
+  run = ctl(acme, {"rules", "apply", "-f", kExamples + "rules.yaml"});
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  EXPECT_THAT(run.out, HasSubstr("3 created"));
+  run = ctl(globex, {"rules", "list", "-o", "json"});
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  EXPECT_TRUE(Json::parse(run.out)["rules"].empty());
+
+  // A publisher may publish and test rules, not change them.
+  run = ctl(acme_publisher, {"rules", "apply", "-f", kExamples + "rules.yaml"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("PERMISSION_DENIED"));
+  run = ctl(acme_publisher, {"test", kExamples + "rules.yaml", kExamples + "cases.yaml"});
   EXPECT_EQ(run.exit_code, 0) << Describe(run);
-  EXPECT_EQ(service.authorization(), "Bearer s3cret");
 
-  setenv("TRIGGERFISH_TOKEN", "from-env", 1);
-  run = Tfctl({"--address", address, "rules", "list"}, dir);
+  setenv("TRIGGERFISH_TOKEN", acme_publisher.c_str(), 1);
+  run = ctl("", {"events", "publish", "-f", kExamples + "events.jsonl"});
   unsetenv("TRIGGERFISH_TOKEN");
   EXPECT_EQ(run.exit_code, 0) << Describe(run);
-  EXPECT_EQ(service.authorization(), "Bearer from-env");
-  server->Shutdown();
+  EXPECT_THAT(run.out, HasSubstr("4 published (0 duplicates), 0 failed"));
+  run = ctl(acme, {"tickets", "get", "T100"});
+  EXPECT_EQ(run.exit_code, 0) << Describe(run);
+  run = ctl(globex, {"tickets", "get", "T100"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("NOT_FOUND"));
   (void)std::system(("rm -rf '" + dir + "'").c_str());
 }
 
