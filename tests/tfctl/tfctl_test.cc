@@ -264,12 +264,13 @@ TEST_F(TfctlTest, PublishReportsBadLinesAndContinuesThenExecutionsAreListed) {
     }
   }
   const std::string file = TempFile("events.jsonl", jsonl);
-  Outcome run = Ctl({"events", "publish", "-f", file});
+  Outcome run = Ctl({"events", "publish", "-f", file, "--progress"});
   EXPECT_EQ(run.exit_code, 1) << Describe(run);
   EXPECT_THAT(run.err, HasSubstr("line 3: INVALID_ARGUMENT: invalid JSON"));
   EXPECT_THAT(run.err, HasSubstr("line 4 (event no-type): INVALID_ARGUMENT"));
   EXPECT_THAT(run.err, HasSubstr("event.type"));
   EXPECT_THAT(run.out, HasSubstr("4 published (0 duplicates), 2 failed"));
+  EXPECT_THAT(run.err, HasSubstr("6/6 lines"));  // --progress, final line
 
   // Again: every good event is a duplicate now.
   run = Ctl({"events", "publish", "-f", file, "-o", "json"});
@@ -315,6 +316,19 @@ TEST_F(TfctlTest, ExplainShowsEveryPredicate) {
   EXPECT_THAT(run.out, HasSubstr("billing-keywords \"Billing questions go to the billing group\""));
   EXPECT_THAT(run.out, HasSubstr("false    condition.all[1]: ticket.custom_fields.plan in"));
   EXPECT_THAT(run.out, HasSubstr("Ticket patch: group_id=billing"));
+
+  // Draft rules from a file instead of the stored ones.
+  const std::string drafts = TempFile("drafts.yaml", R"(rules:
+  - id: silver-too
+    name: Silver plans
+    trigger: {event_types: [ticket.created]}
+    condition: {predicate: {field: ticket.custom_fields.plan, operator: is, value: silver}}
+    actions: [{type: ticket.add_tags, params: {tags: [silver]}}]
+)");
+  run = Ctl({"explain", "-f", kExamples + "event.json", "--rules", drafts});
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  EXPECT_THAT(run.out, HasSubstr("silver-too \"Silver plans\" (pass 1)"));
+  EXPECT_THAT(run.out, Not(HasSubstr("billing-keywords")));
 
   run = Ctl({"explain", "-f", kExamples + "event.json", "-o", "json"});
   ASSERT_EQ(run.exit_code, 0) << Describe(run);
@@ -373,6 +387,8 @@ TEST_F(TfctlTest, ApiErrorsExitOneAndUsageErrorsExitTwo) {
   EXPECT_EQ(Ctl({"rules", "list", "--no-such-flag"}).exit_code, 2);
   EXPECT_EQ(Ctl({"rules", "apply", "-f", "/nonexistent.yaml"}).exit_code, 2);
   EXPECT_EQ(Ctl({"executions", "list", "--status", "sleeping"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"--ca-file", "/nonexistent.pem", "rules", "list"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"--tls", "--cert-file", kExamples + "event.json", "rules", "list"}).exit_code, 2);
   run = Ctl({"rules", "apply", "-f", TempFile("bad.yaml", "rules: [{id: x, nam: y}]\n")});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("rules[0]"));
@@ -435,6 +451,9 @@ TEST(TfctlAuthTest, TokenSelectsTenantAndRoles) {
   unsetenv("TRIGGERFISH_TOKEN");
   EXPECT_EQ(run.exit_code, 0) << Describe(run);
   EXPECT_THAT(run.out, HasSubstr("4 published (0 duplicates), 0 failed"));
+  run = ctl("", {"events", "publish", "-f", kExamples + "events.jsonl"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("UNAUTHENTICATED"));
   run = ctl(acme, {"tickets", "get", "T100"});
   EXPECT_EQ(run.exit_code, 0) << Describe(run);
   run = ctl(globex, {"tickets", "get", "T100"});
