@@ -74,9 +74,23 @@ void OutboxWorkers::Loop() {
 
 void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
   const int number = row.attempts + 1;
+  if (number - row.attempt_base > options_.max_attempts) {
+    // Only attempts that never finished (the process died during them, e.g.
+    // because this very action crashed it) can exhaust the budget without
+    // making the execution DEAD: do not call the plugin again.
+    GiveUpInterrupted(row);
+    return;
+  }
   store::AttemptRow attempt;
   attempt.number = number;
   attempt.start_us = NowMicros();
+  if (auto s = store_->BeginAttempt(row.id, number, attempt.start_us); !s.ok()) {
+    // Without the attempt on record a crash could repeat forever; the lease
+    // will expire and the execution will be claimed again.
+    spdlog::error("execution {}: cannot record the start of attempt {}: {}", row.id, number,
+                  std::string(s.message()));
+    return;
+  }
 
   // The plugin runs on a thread of its own so that a hung action cannot take
   // the worker with it; the thread keeps what it needs alive.
@@ -145,6 +159,27 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
     // The lease will expire and the execution will be attempted again.
     spdlog::error("execution {}: cannot record attempt {}: {}", row.id, number,
                   std::string(s.message()));
+  }
+}
+
+void OutboxWorkers::GiveUpInterrupted(const store::ExecutionRow& row) {
+  store::AttemptRow last;
+  last.number = row.attempts;
+  last.start_us = NowMicros();
+  if (auto stored = store_->GetExecution(row.tenant, row.id); stored.ok() && stored->has_value()) {
+    for (const auto& a : (*stored)->attempt_rows) {
+      if (a.number == row.attempts) last = a;
+    }
+  }
+  last.end_us = std::max(last.end_us, last.start_us);
+  last.status = v1::EXECUTION_STATUS_DEAD;
+  last.error = StrCat(last.error.empty() ? "interrupted" : last.error, "; no attempts left (",
+                      row.attempts - row.attempt_base, " of outbox.max_attempts ",
+                      options_.max_attempts, ")");
+  spdlog::warn("execution {} ({} of rule {}) is dead: attempt {} never finished: {}", row.id,
+               row.action_type, row.rule_id, row.attempts, last.error);
+  if (auto s = store_->FinishAttempt(row.id, last, v1::EXECUTION_STATUS_DEAD, 0, ""); !s.ok()) {
+    spdlog::error("execution {}: cannot record it dead: {}", row.id, std::string(s.message()));
   }
 }
 

@@ -6,7 +6,9 @@
 // exponential backoff and full jitter until max_attempts; PERMANENT failures
 // and the last failed attempt make the execution DEAD. Every attempt of one
 // execution carries the same operation id, so a plugin can deduplicate side
-// effects (delivery is at least once).
+// effects (delivery is at least once). An attempt is counted in the store
+// before the plugin is called, so an action that crashes the process uses
+// up its attempts across restarts and then goes DEAD (no crash loop).
 
 #include <atomic>
 #include <chrono>
@@ -52,6 +54,9 @@ class OutboxWorkers {
  private:
   void Loop();
   void RunOne(const store::ExecutionRow& row);
+  // Makes `row` DEAD without calling its plugin: its retry budget was spent
+  // by attempts that never finished.
+  void GiveUpInterrupted(const store::ExecutionRow& row);
 
   store::Store* store_;
   const plugins::PluginHost* host_;

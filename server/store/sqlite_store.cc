@@ -222,6 +222,11 @@ constexpr const char* kMigrations[] = {
 constexpr int64_t kQueued = 3;
 constexpr int64_t kRunning = 4;
 constexpr int64_t kDead = 5;
+constexpr int64_t kFailedAttempt = 2;
+// Why an attempt has no outcome: the process holding it stopped (crashed,
+// killed, or its lease ran out) before the plugin returned.
+constexpr char kInterrupted[] =
+    "interrupted: the server stopped or lost the lease before the attempt finished";
 
 std::string JoinLines(const std::vector<std::string>& items) {
   std::string out;
@@ -745,6 +750,14 @@ absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ClaimDeferred(int64_t now
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadExecution(q));
     if (rc != SQLITE_DONE) return q.Error("claiming executions");
     for (auto& row : out) {
+      if (row.status == kRunning) {
+        Statement i(db_,
+                    "UPDATE attempts SET status = ?, error = ?, end_us = ? WHERE execution_id = ? "
+                    "AND status = ?");
+        i.Bind(1, kFailedAttempt).Bind(2, kInterrupted).Bind(3, now_us).Bind(4, row.id);
+        i.Bind(5, kRunning);
+        if (i.Step() != SQLITE_DONE) return i.Error("recording an interrupted attempt");
+      }
       Statement u(
           db_, "UPDATE executions SET status = ?, lease_until_us = ?, updated_us = ? WHERE id = ?");
       u.Bind(1, kRunning).Bind(2, now_us + lease_us).Bind(3, now_us).Bind(4, row.id);
@@ -755,6 +768,21 @@ absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ClaimDeferred(int64_t now
   });
   if (!status.ok()) return status;
   return out;
+}
+
+absl::Status SqliteStore::BeginAttempt(const std::string& id, int number, int64_t start_us) {
+  std::lock_guard lock(mu_);
+  return InTransaction([&]() -> absl::Status {
+    Statement a(db_,
+                "INSERT OR REPLACE INTO attempts (execution_id, number, status, error, start_us, "
+                "end_us) VALUES (?, ?, ?, '', ?, 0)");
+    a.Bind(1, id).Bind(2, int64_t{number}).Bind(3, kRunning).Bind(4, start_us);
+    if (a.Step() != SQLITE_DONE) return a.Error("recording the start of an attempt");
+    Statement u(db_, "UPDATE executions SET attempts = ?, updated_us = ? WHERE id = ?");
+    u.Bind(1, int64_t{number}).Bind(2, start_us).Bind(3, id);
+    if (u.Step() != SQLITE_DONE) return u.Error("counting an attempt");
+    return absl::OkStatus();
+  });
 }
 
 absl::Status SqliteStore::FinishAttempt(const std::string& id, const AttemptRow& attempt,
@@ -862,6 +890,10 @@ absl::StatusOr<std::optional<int64_t>> SqliteStore::NextTimerDue() {
 absl::Status SqliteStore::ReclaimLeases() {
   std::lock_guard lock(mu_);
   return InTransaction([&]() -> absl::Status {
+    Statement i(db_,
+                "UPDATE attempts SET status = ?, error = ?, end_us = start_us WHERE status = ?");
+    i.Bind(1, kFailedAttempt).Bind(2, kInterrupted).Bind(3, kRunning);
+    if (i.Step() != SQLITE_DONE) return i.Error("recording interrupted attempts");
     Statement a(db_, "UPDATE executions SET status = ?, lease_until_us = 0 WHERE status = ?");
     a.Bind(1, kQueued).Bind(2, kRunning);
     if (a.Step() != SQLITE_DONE) return a.Error("reclaiming executions");

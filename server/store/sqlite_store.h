@@ -48,6 +48,7 @@ class SqliteStore final : public Store {
                                                            int limit) override;
   absl::StatusOr<std::vector<ExecutionRow>> ClaimDeferred(int64_t now_us, int64_t lease_us,
                                                           int limit) override;
+  absl::Status BeginAttempt(const std::string& id, int number, int64_t start_us) override;
   absl::Status FinishAttempt(const std::string& id, const AttemptRow& attempt, int status,
                              int64_t next_attempt_us, const std::string& output_json) override;
   absl::StatusOr<ExecutionRow> RequeueExecution(std::string_view tenant, std::string_view id,

@@ -216,9 +216,17 @@ class Store {
 
   // Claims up to `limit` deferred executions that are due (QUEUED with
   // next_attempt_us <= now, or RUNNING with an expired lease): marks them
-  // RUNNING with a lease until now + lease_us and returns them.
+  // RUNNING with a lease until now + lease_us and returns them. An attempt
+  // still RUNNING under an expired lease is recorded as FAILED
+  // ("interrupted: ...").
   virtual absl::StatusOr<std::vector<ExecutionRow>> ClaimDeferred(int64_t now_us, int64_t lease_us,
                                                                   int limit) = 0;
+  // Records that attempt `number` of a claimed execution starts now (status
+  // RUNNING, executions.attempts = number), before the plugin is called: an
+  // attempt that never finishes because the process died still counts
+  // against the retry budget, so a job that crashes the server goes DEAD
+  // after max_attempts restarts instead of crashing it forever.
+  virtual absl::Status BeginAttempt(const std::string& id, int number, int64_t start_us) = 0;
   // Records an attempt of a claimed execution and its new state: status
   // SUCCEEDED or DEAD (final) or QUEUED (retry at next_attempt_us).
   virtual absl::Status FinishAttempt(const std::string& id, const AttemptRow& attempt, int status,
@@ -240,7 +248,8 @@ class Store {
   virtual absl::StatusOr<std::optional<int64_t>> NextTimerDue() = 0;
 
   // At start-up: executions left RUNNING and timers left leased by a
-  // previous process become claimable at once.
+  // previous process become claimable at once; their unfinished attempts
+  // are recorded as FAILED ("interrupted: ...").
   virtual absl::Status ReclaimLeases() = 0;
 
   // Plugin state written outside an event's transaction (deferred actions):

@@ -1036,6 +1036,41 @@ TEST_F(SqliteStoreTest, ReclaimLeasesMakesLeasedWorkClaimableAtOnce) {
               ElementsAre(Pair("acme/sla", "k")));
 }
 
+TEST_F(SqliteStoreTest, BegunAttemptsCountAndUnfinishedOnesAreRecordedAsInterrupted) {
+  EventCommit c = MakeCommit("E1", "T1", 1'000);
+  c.executions.push_back(MakeExecution("x", c, "r1", "webhook.post", kQueued, 0));
+  c.executions.push_back(MakeExecution("y", c, "r1", "webhook.post", kQueued, 0));
+  CommitOne(c);
+  ASSERT_EQ(Value(store_->ClaimDeferred(1'000, 1'000, 10)).size(), 2u);
+  ASSERT_TRUE(store_->BeginAttempt("x", 1, 1'000).ok());
+  ASSERT_TRUE(store_->BeginAttempt("y", 1, 1'000).ok());
+  auto x = Value(store_->GetExecution(kTenant, "x"));
+  EXPECT_EQ(x->attempts, 1) << "counted before the plugin is called";
+  ASSERT_EQ(x->attempt_rows.size(), 1u);
+  EXPECT_EQ(x->attempt_rows[0].status, kRunning);
+
+  // y's lease runs out: the next claim records its attempt as interrupted.
+  auto reclaimed = Value(store_->ClaimDeferred(2'500, 1'000, 1));
+  ASSERT_EQ(reclaimed.size(), 1u);
+  EXPECT_EQ(reclaimed[0].attempts, 1);
+  auto first = Value(store_->GetExecution(kTenant, reclaimed[0].id));
+  EXPECT_EQ(first->attempt_rows[0].status, kFailed);
+  EXPECT_THAT(first->attempt_rows[0].error, HasSubstr("interrupted"));
+  EXPECT_EQ(first->attempt_rows[0].end_us, 2'500);
+
+  // A restart: the other one's attempt is interrupted too, and it is queued.
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  ASSERT_TRUE(store_->ReclaimLeases().ok());
+  for (const char* id : {"x", "y"}) {
+    auto row = Value(store_->GetExecution(kTenant, id));
+    EXPECT_EQ(row->status, kQueued) << id;
+    EXPECT_EQ(row->attempts, 1) << id;
+    ASSERT_EQ(row->attempt_rows.size(), 1u) << id;
+    EXPECT_EQ(row->attempt_rows[0].status, kFailed) << id;
+    EXPECT_THAT(row->attempt_rows[0].error, HasSubstr("interrupted")) << id;
+  }
+}
+
 // --- Timers (the now_us arguments are the clock) -----------------------------
 
 TEST_F(SqliteStoreTest, ClaimDueTimersLeasesDueTimersAndReleaseFreesThem) {
