@@ -142,6 +142,19 @@ void ServerProcess::Kill() {
   pid_ = -1;
 }
 
+bool ServerProcess::WaitForExit(std::chrono::milliseconds timeout, int* status) {
+  if (pid_ <= 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (waitpid(pid_, status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 bool ServerProcess::Restart() {
   Stop();
   return Start();

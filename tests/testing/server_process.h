@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ class ServerProcess {
   void Kill();
   // Stop() then Start() on the same store and port.
   bool Restart();
+  // Waits up to `timeout` for the server to exit on its own (e.g. crash)
+  // and reaps it; *status is as from waitpid. False if it is still running
+  // (or was not started).
+  bool WaitForExit(std::chrono::milliseconds timeout, int* status);
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::shared_ptr<grpc::Channel> Channel() const;
