@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include "server/common/strings.h"
 #include "yaml-cpp/yaml.h"
@@ -53,10 +55,52 @@ nlohmann::json NodeToJson(const YAML::Node& node) {
 
 template <typename T>
 absl::Status Read(const nlohmann::json& j, const std::string& key, T* out) {
+  // nlohmann converts -1 to SIZE_MAX without complaint: a negative limit
+  // would silently mean "no limit".
+  if constexpr (std::is_unsigned_v<T> && !std::is_same_v<T, bool>) {
+    if (j.is_number() && j.get<double>() < 0) {
+      return absl::InvalidArgumentError(StrCat("config key \"", key, "\" must not be negative"));
+    }
+  }
   try {
     *out = j.get<T>();
   } catch (const nlohmann::json::exception&) {
     return absl::InvalidArgumentError(StrCat("config key \"", key, "\" has the wrong type"));
+  }
+  return absl::OkStatus();
+}
+
+// Limits and sizes that must be positive: zero or less would not mean "no
+// limit" but a server that rejects everything or hangs (a stream window of
+// 0 never reads).
+absl::Status CheckRanges(const ServerConfig& c) {
+  const std::pair<const char*, int64_t> positive[] = {
+      {"inline_action_timeout_ms", c.inline_action_timeout_ms},
+      {"stream_window", c.stream_window},
+      {"commit_batch", c.commit_batch},
+      {"timer_poll_ms", c.timer_poll_ms},
+      {"automation_interval_ms", c.automation_interval_ms},
+      {"automation_batch", c.automation_batch},
+      {"max_message_bytes", c.max_message_bytes},
+      {"outbox.threads", c.outbox.threads},
+      {"outbox.max_attempts", c.outbox.max_attempts},
+      {"outbox.action_timeout_ms", c.outbox.action_timeout_ms},
+      {"limits.max_condition_depth", c.limits.max_condition_depth},
+      {"limits.max_predicates", c.limits.max_predicates},
+      {"limits.max_actions", c.limits.max_actions},
+      {"limits.max_event_types", c.limits.max_event_types},
+      {"limits.max_regex_length", static_cast<int64_t>(c.limits.max_regex_length)},
+      {"limits.regex_max_mem", c.limits.regex_max_mem},
+      {"limits.max_value_length", static_cast<int64_t>(c.limits.max_value_length)},
+      {"limits.max_list_values", static_cast<int64_t>(c.limits.max_list_values)},
+      {"limits.max_rule_bytes", static_cast<int64_t>(c.limits.max_rule_bytes)},
+      {"limits.max_rules_per_tenant", c.limits.max_rules_per_tenant},
+      {"limits.max_event_bytes", static_cast<int64_t>(c.limits.max_event_bytes)},
+  };
+  for (const auto& [key, value] : positive) {
+    if (value <= 0) {
+      return absl::InvalidArgumentError(StrCat("config key \"", key, "\" must be positive"));
+    }
   }
   return absl::OkStatus();
 }
@@ -207,6 +251,8 @@ absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, Se
           s = Read(lv, name, &l.max_rule_bytes);
         else if (lk == "max_rules_per_tenant")
           s = Read(lv, name, &l.max_rules_per_tenant);
+        else if (lk == "max_event_bytes")
+          s = Read(lv, name, &l.max_event_bytes);
         else
           return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", name, "\""));
         if (!s.ok()) return s;
@@ -224,6 +270,9 @@ absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, Se
       return absl::InvalidArgumentError(StrCat(path, ": unknown config key \"", key, "\""));
     }
     if (!s.ok()) return absl::InvalidArgumentError(StrCat(path, ": ", s.message()));
+  }
+  if (auto s = CheckRanges(*config); !s.ok()) {
+    return absl::InvalidArgumentError(StrCat(path, ": ", s.message()));
   }
   return absl::OkStatus();
 }

@@ -52,7 +52,8 @@ std::shared_ptr<const CompiledRule> Compile(const v1::Rule& rule, std::string_vi
   const size_t bytes = rule.ByteSizeLong();
   if (bytes > limits.max_rule_bytes) {
     violations->Add(prefix.empty() ? "rule" : std::string(prefix.substr(0, prefix.size() - 1)),
-                    StrCat("rule is ", bytes, " bytes; the limit is ", limits.max_rule_bytes));
+                    StrCat("rule is ", bytes, " bytes; the limit is ", limits.max_rule_bytes,
+                           " (limits.max_rule_bytes)"));
     return nullptr;
   }
 
@@ -60,9 +61,9 @@ std::shared_ptr<const CompiledRule> Compile(const v1::Rule& rule, std::string_vi
   if (types.empty()) {
     violations->Add(path("trigger.event_types"), "at least one event type is required");
   } else if (types.size() > limits.max_event_types) {
-    violations->Add(
-        path("trigger.event_types"),
-        StrCat("has ", types.size(), " event types; the limit is ", limits.max_event_types));
+    violations->Add(path("trigger.event_types"),
+                    StrCat("has ", types.size(), " event types; the limit is ",
+                           limits.max_event_types, " (limits.max_event_types)"));
   } else {
     std::set<std::string_view> seen;
     for (int i = 0; i < types.size(); ++i) {
@@ -84,7 +85,7 @@ std::shared_ptr<const CompiledRule> Compile(const v1::Rule& rule, std::string_vi
 
   if (rule.actions_size() > limits.max_actions) {
     violations->Add(path("actions"), StrCat("has ", rule.actions_size(), " actions; the limit is ",
-                                            limits.max_actions));
+                                            limits.max_actions, " (limits.max_actions)"));
   } else {
     for (int i = 0; i < rule.actions_size(); ++i) {
       const auto& action = rule.actions(i);

@@ -89,7 +89,7 @@ class Compiler {
                                            int depth) {
     if (depth > limits_.max_condition_depth) {
       Fail(path, StrCat("condition is nested deeper than the limit of ",
-                        limits_.max_condition_depth, " levels"));
+                        limits_.max_condition_depth, " levels (limits.max_condition_depth)"));
       return std::nullopt;
     }
     const int members = (condition.all_size() > 0) + (condition.any_size() > 0) +
@@ -128,7 +128,7 @@ class Compiler {
     if (++predicates_ > limits_.max_predicates) {
       if (predicates_ == limits_.max_predicates + 1) {
         Fail(path, StrCat("condition has more than the limit of ", limits_.max_predicates,
-                          " predicates"));
+                          " predicates (limits.max_predicates)"));
       }
       return std::nullopt;
     }
@@ -237,8 +237,8 @@ class Compiler {
       }
       const auto& values = v.list_value().values();
       if (values.size() > static_cast<int>(limits_.max_list_values)) {
-        Fail(path,
-             StrCat("list has ", values.size(), " values; the limit is ", limits_.max_list_values));
+        Fail(path, StrCat("list has ", values.size(), " values; the limit is ",
+                          limits_.max_list_values, " (limits.max_list_values)"));
         return false;
       }
       bool ok = true;
@@ -275,8 +275,9 @@ class Compiler {
         return false;
       }
       if (v.string_value().size() > limits_.max_regex_length) {
-        Fail(path, StrCat("regular expression is ", v.string_value().size(),
-                          " bytes; the limit is ", limits_.max_regex_length));
+        Fail(path,
+             StrCat("regular expression is ", v.string_value().size(), " bytes; the limit is ",
+                    limits_.max_regex_length, " (limits.max_regex_length)"));
         return false;
       }
       RE2::Options options;
@@ -285,7 +286,12 @@ class Compiler {
       options.set_case_sensitive(!out->ignore_case);
       out->regex = std::make_unique<RE2>(v.string_value(), options);
       if (!out->regex->ok()) {
-        Fail(path, StrCat("invalid regular expression: ", out->regex->error()));
+        // RE2 refuses a program larger than max_mem with this code.
+        const bool too_big = out->regex->error_code() == RE2::ErrorPatternTooLarge;
+        Fail(path, StrCat("invalid regular expression: ", out->regex->error(),
+                          too_big ? StrCat(" (compiled program over limits.regex_max_mem, ",
+                                           limits_.regex_max_mem, " bytes)")
+                                  : std::string()));
         return false;
       }
       return true;
@@ -327,7 +333,8 @@ class Compiler {
 
   bool CheckLength(const std::string& s, const std::string& path) {
     if (s.size() <= limits_.max_value_length) return true;
-    Fail(path, StrCat("string is ", s.size(), " bytes; the limit is ", limits_.max_value_length));
+    Fail(path, StrCat("string is ", s.size(), " bytes; the limit is ", limits_.max_value_length,
+                      " (limits.max_value_length)"));
     return false;
   }
 

@@ -212,7 +212,7 @@ absl::StatusOr<v1::Rule> RuleManager::Create(std::string_view tenant_name,
   if (static_cast<int>(tenant.rules.size()) >= limits_.max_rules_per_tenant) {
     return WithReason(absl::ResourceExhaustedError(StrCat("tenant has reached the limit of ",
                                                           limits_.max_rules_per_tenant,
-                                                          " rules (max_rules_per_tenant)")),
+                                                          " rules (limits.max_rules_per_tenant)")),
                       "RULE_LIMIT");
   }
   if (request.validate_only()) return rule;
@@ -416,7 +416,8 @@ absl::StatusOr<std::shared_ptr<const engine::RuleSet>> RuleManager::CompileDraft
   Violations violations;
   std::vector<std::shared_ptr<const engine::CompiledRule>> compiled;
   if (rules.size() > limits_.max_rules_per_tenant) {
-    violations.Add("rules", StrCat("more than ", limits_.max_rules_per_tenant, " rules"));
+    violations.Add("rules", StrCat("more than ", limits_.max_rules_per_tenant,
+                                   " rules (limits.max_rules_per_tenant)"));
     return violations.ToStatus("invalid inline rules");
   }
   std::set<std::string> ids;
