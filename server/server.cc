@@ -15,6 +15,7 @@
 #include "server/api/auth.h"
 #include "server/api/event_service.h"
 #include "server/api/execution_service.h"
+#include "server/api/malformed_request.h"
 #include "server/api/plugin_service.h"
 #include "server/api/rule_service.h"
 #include "server/api/ticket_service.h"
@@ -183,6 +184,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.RegisterService(server->ticket_service_.get());
   builder.RegisterService(server->execution_service_.get());
   builder.RegisterService(server->agent_service_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(api::NewMalformedRequestInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->port_ == 0) {
     return absl::UnavailableError(StrCat("cannot listen on ", config.listen));

@@ -99,6 +99,7 @@ grpc::Status AgentService::GetAgent(grpc::ServerContext* context,
                                     const v1::GetAgentRequest* request, v1::Agent* response) {
   auto caller = auth_->Authorize(*context, Method::kGetAgent);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->id().empty()) return RequiredField("id");
   const std::string& tenant = (*caller)->tenant;
   auto agent = store_->GetAgent(tenant, request->id());
   if (!agent.ok()) return ToGrpcStatus(agent.status());
@@ -117,7 +118,10 @@ grpc::Status AgentService::ListAgents(grpc::ServerContext* context,
   auto caller = auth_->Authorize(*context, Method::kListAgents);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   Violations v;
-  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
+  const std::string scope =
+      StrCat("agents|", request->group(), "|",
+             request->has_available() ? (request->available() ? "1" : "0") : "-");
+  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), scope, &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
   const std::string& tenant = (*caller)->tenant;
   const int page_size = page.size;
@@ -131,7 +135,7 @@ grpc::Status AgentService::ListAgents(grpc::ServerContext* context,
     AddOpenTickets(tenant, &agent);
     *response->add_agents() = std::move(agent);
   }
-  if (more) response->set_next_page_token(PageTokenAfter(agents->back().id()));
+  if (more) response->set_next_page_token(PageTokenAfter(scope, agents->back().id()));
   return grpc::Status::OK;
 }
 
@@ -139,6 +143,7 @@ grpc::Status AgentService::UpdateAgent(grpc::ServerContext* context,
                                        const v1::UpdateAgentRequest* request, v1::Agent* response) {
   auto caller = auth_->Authorize(*context, Method::kUpdateAgent);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->agent().id().empty()) return RequiredField("agent.id");
   const std::string& tenant = (*caller)->tenant;
   auto current = store_->GetAgent(tenant, request->agent().id());
   if (!current.ok()) return ToGrpcStatus(current.status());
@@ -186,6 +191,7 @@ grpc::Status AgentService::DeleteAgent(grpc::ServerContext* context,
                                        google::protobuf::Empty*) {
   auto caller = auth_->Authorize(*context, Method::kDeleteAgent);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->id().empty()) return RequiredField("id");
   const std::string& tenant = (*caller)->tenant;
   auto status = store_->DeleteAgent(tenant, request->id());
   agents_->Invalidate(tenant);

@@ -117,6 +117,7 @@ grpc::Status ExecutionService::GetExecution(grpc::ServerContext* context,
                                             v1::Execution* response) {
   auto caller = auth_->Authorize(*context, Method::kGetExecution);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->id().empty()) return RequiredField("id");
   auto row = store_->GetExecution((*caller)->tenant, request->id());
   if (!row.ok()) return ToGrpcStatus(row.status());
   if (!row->has_value()) return ToGrpcStatus(NotFound(request->id()));
@@ -129,6 +130,7 @@ grpc::Status ExecutionService::RetryExecution(grpc::ServerContext* context,
                                               v1::Execution* response) {
   auto caller = auth_->Authorize(*context, Method::kRetryExecution);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->id().empty()) return RequiredField("id");
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -69,7 +69,8 @@ grpc::Status PluginService::ListPluginState(grpc::ServerContext* context,
   auto caller = auth_->Authorize(*context, Method::kListPluginState);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   Violations v;
-  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
+  const std::string scope = StrCat("state|", request->plugin(), "|", request->prefix());
+  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), scope, &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid request"));
   bool loaded = false;
   for (const auto& plugin : host_->plugins()) loaded |= plugin.name == request->plugin();
@@ -88,7 +89,7 @@ grpc::Status PluginService::ListPluginState(grpc::ServerContext* context,
     entry->set_key(key);
     entry->set_value(value);
   }
-  if (more) response->set_next_page_token(PageTokenAfter(entries->back().first));
+  if (more) response->set_next_page_token(PageTokenAfter(scope, entries->back().first));
   return grpc::Status::OK;
 }
 

@@ -26,6 +26,7 @@ grpc::Status RuleService::GetRule(grpc::ServerContext* context, const v1::GetRul
                                   v1::Rule* response) {
   auto caller = auth_->Authorize(*context, Method::kGetRule);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->id().empty()) return RequiredField("id");
   return Reply(rules_->Get((*caller)->tenant, request->id()), response);
 }
 

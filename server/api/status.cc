@@ -23,4 +23,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       details.SerializeAsString());
 }
 
+grpc::Status RequiredField(std::string_view field) {
+  Violations v;
+  v.Add(std::string(field), "required");
+  return ToGrpcStatus(v.ToStatus("invalid request"));
+}
+
 }  // namespace triggerfish::server::api

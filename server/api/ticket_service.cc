@@ -49,7 +49,8 @@ grpc::Status TicketService::ListTickets(grpc::ServerContext* context,
   auto caller = auth_->Authorize(*context, Method::kListTickets);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   Violations v;
-  const PageRequest page = ParsePageRequest(request->page_size(), request->page_token(), &v);
+  const PageRequest page =
+      ParsePageRequest(request->page_size(), request->page_token(), "tickets", &v);
   if (!v.empty()) return ToGrpcStatus(v.ToStatus("invalid list request"));
   const int page_size = page.size;
   auto rows = store_->ListTickets((*caller)->tenant, page.after, page_size + 1);
@@ -58,7 +59,8 @@ grpc::Status TicketService::ListTickets(grpc::ServerContext* context,
   if (more) rows->resize(page_size);
   for (auto& row : *rows) Fill(std::move(row), response->add_tickets());
   if (more) {
-    response->set_next_page_token(PageTokenAfter(response->tickets().rbegin()->ticket().id()));
+    response->set_next_page_token(
+        PageTokenAfter("tickets", response->tickets().rbegin()->ticket().id()));
   }
   return grpc::Status::OK;
 }

@@ -1,6 +1,7 @@
 #include "server/engine/compiled_rule.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "server/common/strings.h"
@@ -23,6 +24,29 @@ uint64_t ReadsOf(const CompiledCondition& c) {
   uint64_t reads = 0;
   for (const auto& child : c.children) reads |= ReadsOf(child);
   return reads;
+}
+
+// JSON (what plugins receive) has no NaN or Infinity: such a number would
+// reach the plugin as null. Adds a violation per non-finite number.
+void CheckFiniteNumbers(const google::protobuf::Value& value, const std::string& path,
+                        Violations* violations) {
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kNumberValue:
+      if (!std::isfinite(value.number_value())) violations->Add(path, "number must be finite");
+      break;
+    case google::protobuf::Value::kListValue:
+      for (int i = 0; i < value.list_value().values_size(); ++i) {
+        CheckFiniteNumbers(value.list_value().values(i), StrCat(path, "[", i, "]"), violations);
+      }
+      break;
+    case google::protobuf::Value::kStructValue:
+      for (const auto& [key, item] : value.struct_value().fields()) {
+        CheckFiniteNumbers(item, StrCat(path, ".", key), violations);
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 bool IsEmptyCondition(const v1::Condition& c) {
@@ -91,6 +115,9 @@ std::shared_ptr<const CompiledRule> Compile(const v1::Rule& rule, std::string_vi
       const auto& action = rule.actions(i);
       const std::string p = StrCat(prefix, "actions[", i, "]");
       CompiledAction compiled{action.type(), action.params(), std::nullopt};
+      for (const auto& [key, item] : action.params().fields()) {
+        CheckFiniteNumbers(item, StrCat(p, ".params.", key), violations);
+      }
       if (action.type().empty()) {
         violations->Add(p + ".type", "required");
       } else if (!IsValidActionType(action.type())) {

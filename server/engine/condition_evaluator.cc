@@ -332,6 +332,30 @@ bool Evaluate(const CompiledCondition& c, const EvalInput& in) {
   return false;
 }
 
+namespace {
+
+// Longest text an explanation repeats. A ticket's description can be
+// megabytes, and every predicate that reads it would repeat it: the
+// response would outgrow max_message_bytes and fail as a whole.
+constexpr size_t kMaxExplainedText = 1024;
+
+// `value` for an explanation, long text cut at a UTF-8 boundary and marked.
+google::protobuf::Value Explained(const FieldValue& value) {
+  google::protobuf::Value out = ToProtoValue(value);
+  if (out.kind_case() == google::protobuf::Value::kStringValue &&
+      out.string_value().size() > kMaxExplainedText) {
+    const size_t full = out.string_value().size();
+    size_t cut = kMaxExplainedText;
+    while (cut > 0 && (static_cast<unsigned char>(out.string_value()[cut]) & 0xC0) == 0x80) --cut;
+    std::string text = out.string_value().substr(0, cut);
+    text += StrCat("... (", full, " bytes, cut to ", cut, " in this explanation)");
+    out.set_string_value(std::move(text));
+  }
+  return out;
+}
+
+}  // namespace
+
 v1::ConditionExplanation Explain(const CompiledCondition& c, const EvalInput& in) {
   v1::ConditionExplanation out;
   out.set_path(c.path);
@@ -364,13 +388,12 @@ v1::ConditionExplanation Explain(const CompiledCondition& c, const EvalInput& in
       auto* pe = out.mutable_predicate();
       pe->set_field(p.field.path());
       pe->set_operator_(std::string(OpName(p.op)));
-      if (trace.actual.kind != ValueKind::kAbsent)
-        *pe->mutable_actual() = ToProtoValue(trace.actual);
+      if (trace.actual.kind != ValueKind::kAbsent) *pe->mutable_actual() = Explained(trace.actual);
       if (p.expected.kind_case() != google::protobuf::Value::KIND_NOT_SET) {
         *pe->mutable_expected() = p.expected;
       }
       if (trace.has_previous && trace.previous.kind != ValueKind::kAbsent) {
-        *pe->mutable_previous() = ToProtoValue(trace.previous);
+        *pe->mutable_previous() = Explained(trace.previous);
       }
       pe->set_result(result);
       pe->set_note(trace.note);

@@ -93,6 +93,9 @@ void ValidateEvent(const v1::Event& event, std::string_view prefix, size_t max_b
   } else {
     CheckTicket(event.ticket(), p + "ticket", /*require_id=*/true, violations);
   }
+  // The payload reaches conditions and plugins (as JSON) like custom fields
+  // do, so it obeys the same rules: finite numbers, bounded nesting.
+  if (event.has_payload()) CheckValue(event.payload(), p + "payload", 1, violations);
   if (event.has_previous()) {
     CheckTicket(event.previous(), p + "previous", /*require_id=*/false, violations);
     if (event.has_ticket() && !event.previous().id().empty() &&

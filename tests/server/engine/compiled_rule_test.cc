@@ -3,6 +3,7 @@
 
 #include "server/engine/compiled_rule.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,17 @@ TEST_F(CompiledRuleTest, TooManyActionsAreRejected) {
   EXPECT_NE(CompileRule(r, "rule.", limits_, catalog_, &ok), nullptr);
   *r.add_actions() = r.actions(0);
   EXPECT_THAT(Errors(r), ElementsAre(Violation("rule.actions", "has 3 actions; the limit is 2")));
+}
+
+TEST_F(CompiledRuleTest, NonFiniteNumbersInActionParamsAreRejected) {
+  v1::Rule r = Valid();
+  auto& params = *r.mutable_actions(0)->mutable_params()->mutable_fields();
+  params["ratio"].set_number_value(std::numeric_limits<double>::infinity());
+  params["list"].mutable_list_value()->add_values()->set_number_value(
+      std::numeric_limits<double>::quiet_NaN());
+  EXPECT_THAT(Errors(r), ::testing::IsSupersetOf(
+                             {Violation("rule.actions[0].params.ratio", "number must be finite"),
+                              Violation("rule.actions[0].params.list[0]", "number must be finite")}));
 }
 
 TEST_F(CompiledRuleTest, ConditionViolationsUseThePrefix) {

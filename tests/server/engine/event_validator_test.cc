@@ -96,5 +96,19 @@ TEST(EventValidatorTest, CustomFieldValuesMustBeFiniteAndShallow) {
                             "nested deeper than 16 levels")));
 }
 
+TEST(EventValidatorTest, PayloadValuesMustBeFiniteAndShallowToo) {
+  v1::Event e = Valid();
+  auto& fields = *e.mutable_payload()->mutable_struct_value()->mutable_fields();
+  fields["ratio"].set_number_value(std::numeric_limits<double>::quiet_NaN());
+  google::protobuf::Value* deep = &fields["deep"];
+  for (int i = 0; i < 20; ++i) deep = deep->mutable_list_value()->add_values();
+  deep->set_number_value(1);
+  EXPECT_THAT(Validate(e), ::testing::UnorderedElementsAre(
+                               Violation("event.payload.ratio", "number must be finite"),
+                               Violation("event.payload.deep[0][0][0][0][0][0][0][0][0][0][0][0]"
+                                         "[0][0][0]",
+                                         "nested deeper than 16 levels")));
+}
+
 }  // namespace
 }  // namespace triggerfish::server::engine

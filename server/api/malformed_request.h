@@ -1,0 +1,23 @@
+#pragma once
+
+// A server interceptor that turns "the request could not be parsed" into
+// INVALID_ARGUMENT. gRPC answers a request whose bytes are not a valid
+// message of the method's type (invalid UTF-8 in a string field, nesting
+// deeper than protobuf's limit of 100, or not protobuf at all) with INTERNAL
+// and an empty message, as if the server had failed; it is the client's
+// input that is wrong, and it should know that retrying will not help.
+//
+//   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> v;
+//   v.push_back(api::NewMalformedRequestInterceptorFactory());
+//   builder.experimental().SetInterceptorCreators(std::move(v));
+
+#include <memory>
+
+#include "grpcpp/support/server_interceptor.h"
+
+namespace triggerfish::server::api {
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+NewMalformedRequestInterceptorFactory();
+
+}  // namespace triggerfish::server::api
