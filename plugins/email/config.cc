@@ -68,6 +68,10 @@ Config::Config(const sdk::Json& config, const sdk::Host& host) {
   password_ = FromEnvironment(config, "password_env");
   timeout_ms_ = config.value("timeout_ms", int64_t{10000});
   if (timeout_ms_ <= 0) throw std::invalid_argument("config: timeout_ms must be positive");
+  max_rendered_bytes_ = config.value("max_rendered_bytes", int64_t{1} << 20);
+  if (max_rendered_bytes_ <= 0) {
+    throw std::invalid_argument("config: max_rendered_bytes must be positive");
+  }
   if (auto it = config.find("send_limit"); it != config.end()) {
     send_limit_count_ = it->value("count", int64_t{10});
     send_limit_window_minutes_ = it->value("window_minutes", int64_t{10});

@@ -6,6 +6,7 @@
 //    "username_env": "TF_SMTP_USER",  // names of environment variables that
 //    "password_env": "TF_SMTP_PASS",  //   hold the SMTP credentials
 //    "timeout_ms": 10000,
+//    "max_rendered_bytes": 1048576,   // largest rendered subject/body/html_body
 //    "send_limit": {"count": 10, "window_minutes": 10}}
 //
 // The host validates the object against kSchema before the constructor runs;
@@ -38,6 +39,8 @@ class Config {
       "username_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},
       "password_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},
       "timeout_ms": {"type": "integer", "minimum": 100, "maximum": 600000, "default": 10000},
+      "max_rendered_bytes": {"type": "integer", "minimum": 1024, "maximum": 67108864,
+                             "default": 1048576},
       "send_limit": {
         "type": "object",
         "required": ["count", "window_minutes"],
@@ -66,6 +69,10 @@ class Config {
   const std::string& username() const { return username_; }
   const std::string& password() const { return password_; }
   int64_t timeout_ms() const { return timeout_ms_; }
+  // Largest rendered subject, body or html_body. Templates are limited in
+  // size when a rule is saved (the params schema), but a section over a
+  // list ({{#ticket.tags}}...{{/ticket.tags}}) multiplies what it repeats.
+  int64_t max_rendered_bytes() const { return max_rendered_bytes_; }
   // At most send_limit_count() messages per ticket in any
   // send_limit_window_micros() window.
   int64_t send_limit_count() const { return send_limit_count_; }
@@ -80,6 +87,7 @@ class Config {
   std::string username_;
   std::string password_;
   int64_t timeout_ms_ = 10000;
+  int64_t max_rendered_bytes_ = 1 << 20;
   int64_t send_limit_count_ = 10;
   int64_t send_limit_window_minutes_ = 10;
 };

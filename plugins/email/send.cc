@@ -69,7 +69,8 @@ sdk::Result Send::Execute(sdk::Context& ctx, const sdk::Json& params,
   }
   const TemplateContext templates(ticket, ctx.event());
   std::string subject, body, error;
-  if (!templates.Render(subject_template, /*html=*/false, &subject, &error)) {
+  const auto max_bytes = static_cast<size_t>(config_.max_rendered_bytes());
+  if (!templates.Render(subject_template, /*html=*/false, max_bytes, &subject, &error)) {
     return sdk::Result::Permanent("subject template: " + error);
   }
   if (HasControlCharacter(subject)) {
@@ -77,14 +78,15 @@ sdk::Result Send::Execute(sdk::Context& ctx, const sdk::Json& params,
         "header injection: the rendered subject contains a control "
         "character (CR, LF, ...); not sent");
   }
-  if (!templates.Render(params.value("body", std::string()), /*html=*/false, &body, &error)) {
+  if (!templates.Render(params.value("body", std::string()), /*html=*/false, max_bytes, &body,
+                        &error)) {
     return sdk::Result::Permanent("body template: " + error);
   }
   std::optional<std::string> html_body;
   if (params.contains("html_body")) {
     html_body.emplace();
-    if (!templates.Render(params.value("html_body", std::string()), /*html=*/true, &*html_body,
-                          &error)) {
+    if (!templates.Render(params.value("html_body", std::string()), /*html=*/true, max_bytes,
+                          &*html_body, &error)) {
       return sdk::Result::Permanent("html_body template: " + error);
     }
   }

@@ -50,7 +50,14 @@ TemplateContext::TemplateContext(const sdk::Json& ticket, const sdk::Json& event
 
 TemplateContext::~TemplateContext() = default;
 
-bool TemplateContext::Render(std::string_view source, bool html, std::string* out,
+namespace {
+
+// Thrown from the render handler to stop a render that grew too large.
+struct TooLarge {};
+
+}  // namespace
+
+bool TemplateContext::Render(std::string_view source, bool html, size_t max_bytes, std::string* out,
                              std::string* error) const {
   try {
     mustache::mustache tmpl{std::string(source)};
@@ -59,8 +66,16 @@ bool TemplateContext::Render(std::string_view source, bool html, std::string* ou
       return false;
     }
     if (!html) tmpl.set_custom_escape([](const std::string& text) { return text; });
-    *out = tmpl.render(data_->root);
+    out->clear();
+    tmpl.render(data_->root, [&](const std::string& chunk) {
+      if (out->size() + chunk.size() > max_bytes) throw TooLarge{};
+      out->append(chunk);
+    });
     return true;
+  } catch (const TooLarge&) {
+    out->clear();
+    *error = "rendered text exceeds max_rendered_bytes (" + std::to_string(max_bytes) + " bytes)";
+    return false;
   } catch (const std::exception& e) {
     *error = e.what();
     return false;

@@ -8,6 +8,7 @@
 // null is false (renders as nothing).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,8 +27,10 @@ class TemplateContext {
   TemplateContext& operator=(const TemplateContext&) = delete;
 
   // Renders `source`. HTML-escapes {{values}} only if `html` ({{{values}}}
-  // never). Returns false and sets *error if the template does not parse.
-  bool Render(std::string_view source, bool html, std::string* out, std::string* error) const;
+  // never). Returns false and sets *error if the template does not parse or
+  // its output would exceed `max_bytes` (rendering stops there).
+  bool Render(std::string_view source, bool html, size_t max_bytes, std::string* out,
+              std::string* error) const;
 
  private:
   struct Data;

@@ -435,6 +435,26 @@ TEST_F(EmailPluginTest, BadTemplateIsPermanent) {
   EXPECT_THAT(sink_.Messages(), IsEmpty());
 }
 
+TEST_F(EmailPluginTest, RenderedTextOverMaxRenderedBytesIsPermanentAndNothingIsSent) {
+  plugin_ = host_.LoadModule(TF_EMAIL_PLUGIN, Config({{"max_rendered_bytes", 4096}}));
+  Json ticket = kTicket;
+  ticket["description"] = std::string(1000, 'd');
+  ticket["tags"] = Json::array();
+  for (int i = 0; i < 100; ++i) ticket["tags"].push_back("t" + std::to_string(i));
+  Json params = kBasicParams;
+  // Small template, 100 x 1000 bytes of output.
+  params["body"] = "{{#ticket.tags}}{{ticket.description}}{{/ticket.tags}}";
+  auto out = Send(params, ticket);
+  EXPECT_EQ(out.code, TF_PERMANENT);
+  EXPECT_THAT(out.message(), HasSubstr("body template: rendered text exceeds max_rendered_bytes "
+                                       "(4096 bytes)"));
+  EXPECT_THAT(sink_.Messages(), IsEmpty());
+  // Under the limit it is sent.
+  ticket["tags"] = {"one", "two"};
+  EXPECT_EQ(Send(params, ticket, "op-43").code, TF_OK);
+  EXPECT_THAT(sink_.Messages(), SizeIs(1));
+}
+
 TEST_F(EmailPluginTest, CredentialsComeFromTheEnvironment) {
   ASSERT_TRUE(sink_.Start(0, "mailer:s3cret")) << sink_.error();
   ::setenv("TF_EMAIL_TEST_USER", "mailer", 1);
