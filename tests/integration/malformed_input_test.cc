@@ -285,7 +285,7 @@ TEST_F(MalformedInputTest, InvalidUtf8InStringFieldsIsACleanError) {
   ExpectUnchanged();
 }
 
-TEST_F(MalformedInputTest, NanAndInfinityAreRejectedWherevaNumbersGo) {
+TEST_F(MalformedInputTest, NanAndInfinityAreRejectedWhereverNumbersGo) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   v1::PublishEventResponse response;
