@@ -19,6 +19,7 @@
 #include "server/api/plugin_service.h"
 #include "server/api/rule_service.h"
 #include "server/api/ticket_service.h"
+#include "server/common/page_bytes.h"
 #include "server/common/strings.h"
 #include "server/engine/action.h"
 #include "server/events/event_pipeline.h"
@@ -178,6 +179,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
   ApplyGrpcServerOptions(config, &builder);
+  SetMaxPageBytes(static_cast<size_t>(config.max_message_bytes) / 2);
   builder.RegisterService(server->rule_service_.get());
   builder.RegisterService(server->event_service_.get());
   builder.RegisterService(server->plugin_service_.get());

@@ -8,6 +8,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/api/auth.h"
 #include "server/api/status.h"
+#include "server/common/page_bytes.h"
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 
@@ -101,11 +102,21 @@ grpc::Status ExecutionService::ListExecutions(grpc::ServerContext* context,
   const int page_size = request->page_size() == 0 ? 100 : request->page_size();
   auto rows = store_->ListExecutions((*caller)->tenant, filter, page_size + 1);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
-  const bool more = static_cast<int>(rows->size()) > page_size;
+  bool more = static_cast<int>(rows->size()) > page_size;
   if (more) rows->resize(page_size);
-  for (const auto& row : *rows) Fill(row, response->add_executions());
+  size_t bytes = 0;
+  size_t kept = 0;
+  while (kept < rows->size()) {
+    v1::Execution* execution = response->add_executions();
+    Fill((*rows)[kept++], execution);
+    bytes += execution->ByteSizeLong();
+    if (bytes > MaxPageBytes() && kept < rows->size()) {
+      more = true;  // the rest on the next page
+      break;
+    }
+  }
   if (more) {
-    const auto& last = rows->back();
+    const auto& last = (*rows)[kept - 1];
     response->set_next_page_token(absl::WebSafeBase64Escape(
         StrCat(last.created_us, ":", last.id, ":", Fingerprint(*request))));
   }

@@ -4,6 +4,7 @@
 #include "server/api/auth.h"
 #include "server/api/paging.h"
 #include "server/api/status.h"
+#include "server/common/page_bytes.h"
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 
@@ -55,9 +56,18 @@ grpc::Status TicketService::ListTickets(grpc::ServerContext* context,
   const int page_size = page.size;
   auto rows = store_->ListTickets((*caller)->tenant, page.after, page_size + 1);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
-  const bool more = static_cast<int>(rows->size()) > page_size;
+  bool more = static_cast<int>(rows->size()) > page_size;
   if (more) rows->resize(page_size);
-  for (auto& row : *rows) Fill(std::move(row), response->add_tickets());
+  size_t bytes = 0;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    v1::TicketRecord* record = response->add_tickets();
+    Fill(std::move((*rows)[i]), record);
+    bytes += record->ByteSizeLong();
+    if (bytes > MaxPageBytes() && i + 1 < rows->size()) {
+      more = true;  // the rest on the next page
+      break;
+    }
+  }
   if (more) {
     response->set_next_page_token(
         PageTokenAfter("tickets", response->tickets().rbegin()->ticket().id()));

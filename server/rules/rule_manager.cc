@@ -9,6 +9,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 #include "google/protobuf/util/time_util.h"
+#include "server/common/page_bytes.h"
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 #include "server/engine/compiled_rule.h"
@@ -272,6 +273,8 @@ absl::StatusOr<v1::ListRulesResponse> RuleManager::List(std::string_view tenant,
   int32_t total = 0;
   const v1::Rule* last = nullptr;
   bool more = false;
+  size_t bytes = 0;
+  const size_t max_bytes = MaxPageBytes();
   for (const auto& rule : *published.all) {
     const bool enabled = !rule.has_enabled() || rule.enabled();
     if (request.has_enabled() && enabled != request.enabled()) continue;
@@ -281,8 +284,11 @@ absl::StatusOr<v1::ListRulesResponse> RuleManager::List(std::string_view tenant,
     }
     ++total;
     if (cursor && !ByEvaluationOrder(after, rule)) continue;
-    if (response.rules_size() < page_size) {
+    const size_t rule_bytes = rule.ByteSizeLong();
+    if (!more && response.rules_size() < page_size &&
+        (response.rules_size() == 0 || bytes + rule_bytes <= max_bytes)) {
       *response.add_rules() = rule;
+      bytes += rule_bytes;
       last = &rule;
     } else {
       more = true;

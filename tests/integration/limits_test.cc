@@ -192,6 +192,36 @@ TEST_F(LimitsTest, EventBytesAndMessageBytes) {
   EXPECT_TRUE(client_->Serving());
 }
 
+TEST_F(LimitsTest, PagesStopShortOfMaxMessageBytes) {
+  // 24 snapshots of ~3.9 kB: ~94 kB in all, over max_message_bytes (64 KiB)
+  // if they went into one response.
+  for (int i = 0; i < 24; ++i) {
+    v1::Event event = FromJson<v1::Event>(R"({"id": "b)" + std::to_string(i) +
+                                          R"(", "type": "ticket.created", "ticket": {"id": "T)" +
+                                          std::to_string(100 + i) + R"("}})");
+    event.mutable_ticket()->set_description(std::string(3800, 'd'));
+    v1::PublishEventResponse response;
+    ASSERT_TRUE(client_->Publish(event, &response).ok());
+  }
+  v1::ListTicketsRequest request;
+  request.set_page_size(1000);
+  int pages = 0;
+  int tickets = 0;
+  do {
+    grpc::ClientContext context;
+    v1::ListTicketsResponse response;
+    auto status = client_->tickets->ListTickets(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_GT(response.tickets_size(), 0);
+    EXPECT_LT(response.ByteSizeLong(), 65536u);
+    tickets += response.tickets_size();
+    request.set_page_token(response.next_page_token());
+    ++pages;
+  } while (!request.page_token().empty());
+  EXPECT_EQ(tickets, 24);
+  EXPECT_GT(pages, 2);
+}
+
 TEST_F(LimitsTest, AStreamBeyondItsWindowIsFlowControlledNotRefused) {
   ASSERT_TRUE(client_
                   ->CreateRule("tag", Rule(R"("actions": [{"type": "ticket.add_tags",
