@@ -227,9 +227,10 @@ void Explain(const ExplainOptions& explain, const GlobalOptions& options) {
   }
   const v1::Event& event = request.event();
   std::cout << "event " << (event.id().empty() ? "(no id)" : event.id()) << " (" << event.type()
-            << ") on ticket " << event.ticket().id() << ": " << response.fired_rules_size()
-            << " rule" << (response.fired_rules_size() == 1 ? "" : "s") << " fired in "
-            << response.passes() << " pass" << (response.passes() == 1 ? "" : "es") << "\n\n";
+            << ")" << (event.ticket().id().empty() ? "" : " on ticket " + event.ticket().id())
+            << ": " << response.fired_rules_size() << " rule"
+            << (response.fired_rules_size() == 1 ? "" : "s") << " fired in " << response.passes()
+            << " pass" << (response.passes() == 1 ? "" : "es") << "\n\n";
   std::cout << "Fired:\n";
   PrintFiredRules(std::cout, response.fired_rules(), 2);
   std::cout << "\nTicket patch: " << PatchText(response.ticket_patch()) << "\n\nRules:\n";

@@ -129,7 +129,7 @@ void AddExecutionsCommands(CLI::App& app, const GlobalOptions& options) {
   executions->require_subcommand(1);
 
   auto list = std::make_shared<ListOptions>();
-  CLI::App* ls = executions->add_subcommand("list", "list executions, newest filters first");
+  CLI::App* ls = executions->add_subcommand("list", "list executions; the filters combine");
   ls->add_option("--ticket", list->ticket, "only this ticket's");
   ls->add_option("--rule", list->rule, "only this rule's");
   ls->add_option("--status", list->status, "succeeded, failed, queued, running or dead");
