@@ -188,15 +188,28 @@ TEST_F(TfctlTest, DryRunChangesNothingAndReportsInvalidRulesWithTheirPaths) {
 
 TEST_F(TfctlTest, ExportAppliesBackUnchangedInYamlAndJson) {
   ASSERT_EQ(Ctl({"rules", "apply", "-f", kExamples + "rules.yaml"}).exit_code, 0);
+  // Strings that look like other YAML scalars, and text YAML must escape.
+  const std::string tricky = TempFile("tricky.json", R"({"rules": [{
+    "id": "tricky", "name": "123", "description": "two\nlines: with # and \"quotes\"",
+    "enabled": false, "trigger": {"event_types": ["ticket.updated"]},
+    "condition": {"any": [
+      {"predicate": {"field": "ticket.subject", "operator": "is", "value": "true"}},
+      {"predicate": {"field": "ticket.subject", "operator": "is", "value": "null"}},
+      {"predicate": {"field": "ticket.subject", "operator": "is", "value": "~"}},
+      {"predicate": {"field": "ticket.custom_fields.n", "operator": "greater_than", "value": 2.5}},
+      {"predicate": {"field": "ticket.subject", "operator": "starts_with", "value": "- [x]: {a}"}}]},
+    "actions": [{"type": "ticket.set_custom_field", "params": {"key": "k", "value": "007"}}]}]})");
+  Outcome created = Ctl({"rules", "apply", "-f", tricky});
+  ASSERT_EQ(created.exit_code, 0) << Describe(created);
   const Outcome yaml = Ctl({"rules", "export"});
   ASSERT_EQ(yaml.exit_code, 0) << Describe(yaml);
   const Outcome json = Ctl({"rules", "export", "-o", "json"});
   ASSERT_EQ(json.exit_code, 0) << Describe(json);
-  EXPECT_EQ(Json::parse(json.out)["rules"].size(), 3u);
+  EXPECT_EQ(Json::parse(json.out)["rules"].size(), 4u);
   for (const auto& [name, text] : {std::pair{"export.yaml", yaml.out}, {"export.json", json.out}}) {
     const Outcome run = Ctl({"rules", "apply", "-f", TempFile(name, text)});
     EXPECT_EQ(run.exit_code, 0) << Describe(run);
-    EXPECT_THAT(run.out, HasSubstr("0 created, 0 updated, 0 deleted, 3 unchanged")) << name;
+    EXPECT_THAT(run.out, HasSubstr("0 created, 0 updated, 0 deleted, 4 unchanged")) << name;
   }
 
   // Into an empty server and out again: the same file.
