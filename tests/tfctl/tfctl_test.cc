@@ -475,5 +475,71 @@ TEST(TfctlAuthTest, TokenSelectsTenantAndRoles) {
   (void)std::system(("rm -rf '" + dir + "'").c_str());
 }
 
+// triggerfishd does not serve TLS yet, so a RuleService of the test's own,
+// behind gRPC's TLS with a client certificate required, checks that
+// --ca-file, --cert-file and --key-file are what tfctl connects with.
+class EmptyRuleService final : public v1::RuleService::Service {
+  grpc::Status ListRules(grpc::ServerContext*, const v1::ListRulesRequest*,
+                         v1::ListRulesResponse*) override {
+    return grpc::Status::OK;
+  }
+};
+
+TEST(TfctlTlsTest, ConnectsWithCaAndClientCertificate) {
+  char dir_pattern[] = "/tmp/tfctl-tls-XXXXXX";
+  const std::string dir = mkdtemp(dir_pattern);
+  WriteFile(dir + "/server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  WriteFile(dir + "/client.ext", "extendedKeyUsage=clientAuth\n");
+  const std::string script =
+      "cd '" + dir +
+      "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
+      "-subj /CN=tfctl-test-ca && "
+      "for who in server client; do "
+      "openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who && "
+      "openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem "
+      "-days 1 -extfile $who.ext || exit 1; done >/dev/null 2>&1";
+  ASSERT_EQ(std::system(script.c_str()), 0) << "openssl failed";
+
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = ReadFile(dir + "/ca.pem");
+  ssl.pem_key_cert_pairs.push_back({ReadFile(dir + "/server.key"), ReadFile(dir + "/server.pem")});
+  EmptyRuleService service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(ssl), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  const std::vector<std::string> base = {"--address", "127.0.0.1:" + std::to_string(port),
+                                         "--timeout", "5"};
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), base.begin(), base.end());
+    args.insert(args.end(), {"rules", "list"});
+    return Tfctl(args, dir);
+  };
+
+  Outcome ok = run({"--ca-file", dir + "/ca.pem", "--cert-file", dir + "/client.pem", "--key-file",
+                    dir + "/client.key"});
+  EXPECT_EQ(ok.exit_code, 0) << Describe(ok);
+  EXPECT_THAT(ok.out, HasSubstr("ID"));
+  setenv("TRIGGERFISH_CA_FILE", (dir + "/ca.pem").c_str(), 1);
+  setenv("TRIGGERFISH_CERT_FILE", (dir + "/client.pem").c_str(), 1);
+  setenv("TRIGGERFISH_KEY_FILE", (dir + "/client.key").c_str(), 1);
+  ok = run({});
+  unsetenv("TRIGGERFISH_CA_FILE");
+  unsetenv("TRIGGERFISH_CERT_FILE");
+  unsetenv("TRIGGERFISH_KEY_FILE");
+  EXPECT_EQ(ok.exit_code, 0) << Describe(ok);
+
+  // Without the client certificate, or in plaintext, the call fails.
+  Outcome refused = run({"--ca-file", dir + "/ca.pem"});
+  EXPECT_EQ(refused.exit_code, 1) << Describe(refused);
+  EXPECT_THAT(refused.err, HasSubstr("UNAVAILABLE"));
+  refused = run({});
+  EXPECT_EQ(refused.exit_code, 1) << Describe(refused);
+  server->Shutdown();
+  (void)std::system(("rm -rf '" + dir + "'").c_str());
+}
+
 }  // namespace
 }  // namespace triggerfish
