@@ -31,6 +31,7 @@
 #include "server/plugins/plugin_host.h"
 #include "server/rules/rule_manager.h"
 #include "server/store/sqlite_store.h"
+#include "server/tls_credentials.h"
 #include "spdlog/spdlog.h"
 
 namespace triggerfish::server {
@@ -177,7 +178,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
+  auto credentials = MakeServerCredentials(config.tls);
+  if (!credentials.ok()) return credentials.status();
+  if (config.tls.enabled()) {
+    spdlog::info("TLS with {} (reloaded every {} s); client certificates: {}", config.tls.cert_file,
+                 config.tls.reload_interval_s,
+                 config.tls.client_ca_file.empty() ? "not requested"
+                 : config.tls.require_client_cert  ? "required"
+                                                   : "verified when presented");
+  }
+  builder.AddListeningPort(config.listen, *credentials, &server->port_);
   ApplyGrpcServerOptions(config, &builder);
   SetMaxPageBytes(static_cast<size_t>(config.max_message_bytes) / 2);
   builder.RegisterService(server->rule_service_.get());

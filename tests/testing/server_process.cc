@@ -66,7 +66,8 @@ std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
   // server process on the same port, and so none of their reconnect backoff).
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto channel = grpc::CreateCustomChannel(address(), grpc::InsecureChannelCredentials(), args);
+  auto channel = grpc::CreateCustomChannel(
+      address(), credentials_ ? credentials_ : grpc::InsecureChannelCredentials(), args);
   // Connect now, so that a test's first call does not race the connection
   // (while the server runs; a stopped server still fails calls at once).
   if (pid_ > 0) {

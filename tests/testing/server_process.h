@@ -42,6 +42,11 @@ class ServerProcess {
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::shared_ptr<grpc::Channel> Channel() const;
+  // Credentials of Channel() (and of the health check in Start()); insecure
+  // unless set, e.g. to TLS for a server configured with `tls`.
+  void set_channel_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    credentials_ = std::move(credentials);
+  }
   const std::string& store_path() const { return store_path_; }
   const std::string& dir() const { return dir_; }
   // What the server wrote to stdout/stderr so far.
@@ -55,6 +60,7 @@ class ServerProcess {
   std::string log_path_;
   int port_ = 0;
   pid_t pid_ = -1;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
 };
 
 // A port on 127.0.0.1 that was free a moment ago.
