@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "google/protobuf/descriptor.h"
@@ -184,6 +185,45 @@ TEST(AuthTest, EveryMethodOfEveryServiceHasAPolicy) {
     EXPECT_EQ(api::FindMethodPolicy(policy.full_name), &policy);
   }
   EXPECT_EQ(methods, policies);
+}
+
+// Plugins load only from the configured directories at start: no request
+// of any RPC has a field that could name a file, a directory or a library.
+void CollectFieldNames(const google::protobuf::Descriptor* message, const std::string& prefix,
+                       std::set<const google::protobuf::Descriptor*>* seen,
+                       std::vector<std::string>* out) {
+  // Well-known types (Struct, FieldMask, Timestamp) carry data, not paths.
+  if (message->file()->package() == "google.protobuf" || !seen->insert(message).second) return;
+  for (int i = 0; i < message->field_count(); ++i) {
+    const auto* field = message->field(i);
+    out->push_back(prefix + field->name());
+    if (field->message_type() != nullptr) {
+      CollectFieldNames(field->message_type(), prefix + field->name() + ".", seen, out);
+    }
+  }
+}
+
+TEST(AuthTest, NoRequestFieldNamesAFileOrDirectory) {
+  int requests = 0;
+  for (const auto& policy : api::MethodPolicies()) {
+    const std::string name(policy.full_name);
+    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+        name.substr(0, name.find('/')));
+    ASSERT_NE(service, nullptr) << name;
+    const auto* method = service->FindMethodByName(name.substr(name.find('/') + 1));
+    ASSERT_NE(method, nullptr) << name;
+    std::set<const google::protobuf::Descriptor*> seen;
+    std::vector<std::string> fields;
+    CollectFieldNames(method->input_type(), "", &seen, &fields);
+    ++requests;
+    for (const auto& field : fields) {
+      const std::string leaf = field.substr(field.rfind('.') + 1);
+      for (const char* word : {"path", "file", "dir", "librar", "plugin_dir", "so_name"}) {
+        EXPECT_EQ(leaf.find(word), std::string::npos) << name << " request field " << field;
+      }
+    }
+  }
+  EXPECT_EQ(requests, static_cast<int>(api::Method::kCount));
 }
 
 }  // namespace
