@@ -6,6 +6,7 @@
 // the error as well as on success.
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -57,12 +58,19 @@ inline std::vector<std::string> FileLines(const std::string& path) {
 }
 
 // Writes `yaml` to a new file in the test's temporary directory and returns
-// its path (for --config).
+// its path (for --config). The files are removed when the test binary exits.
 inline std::string WriteConfig(const std::string& yaml) {
-  static int counter = 0;
+  struct Files {
+    std::vector<std::string> paths;
+    ~Files() {
+      for (const auto& p : paths) std::remove(p.c_str());
+    }
+  };
+  static Files files;
   const std::string path = ::testing::TempDir() + "triggerfish-config-" + std::to_string(getpid()) +
-                           "-" + std::to_string(++counter) + ".yaml";
+                           "-" + std::to_string(files.paths.size() + 1) + ".yaml";
   std::ofstream(path) << yaml;
+  files.paths.push_back(path);
   return path;
 }
 
