@@ -7,7 +7,6 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "server/actions/host_api.h"
 #include "server/actions/plugin_action_catalog.h"
 #include "server/actions/unit_of_work.h"
@@ -15,6 +14,7 @@
 #include "server/api/auth.h"
 #include "server/api/event_service.h"
 #include "server/api/execution_service.h"
+#include "server/api/health_service.h"
 #include "server/api/malformed_request.h"
 #include "server/api/plugin_service.h"
 #include "server/api/rule_service.h"
@@ -175,7 +175,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->plugin_service_ =
       std::make_unique<api::PluginService>(auth, server->plugin_host_.get(), server->store_.get());
 
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   auto credentials = MakeServerCredentials(config.tls);
@@ -190,6 +189,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   ApplyGrpcServerOptions(config, &builder);
   SetMaxPageBytes(static_cast<size_t>(config.max_message_bytes) / 2);
+  server->health_service_ = std::make_unique<api::HealthService>();
+  builder.RegisterService(server->health_service_.get());
   builder.RegisterService(server->rule_service_.get());
   builder.RegisterService(server->event_service_.get());
   builder.RegisterService(server->plugin_service_.get());
@@ -203,7 +204,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (!server->grpc_server_ || server->port_ == 0) {
     return absl::UnavailableError(StrCat("cannot listen on ", config.listen));
   }
-  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  server->health_service_->SetServing(true);
   spdlog::info("triggerfishd serving on port {} (store {})", server->port_, config.store_path);
   return server;
 }
@@ -211,7 +212,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
 void Server::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_ || !grpc_server_) return;
   shut_down_ = true;
-  grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  // NOT_SERVING first, and Watch streams end, so that they do not hold the
+  // drain for the whole grace period.
+  health_service_->Shutdown();
   grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
 }
 

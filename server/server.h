@@ -33,6 +33,7 @@ class Authorizer;
 class RuleService;
 class EventService;
 class PluginService;
+class HealthService;
 }  // namespace api
 namespace plugins {
 class PluginHost;
@@ -98,6 +99,8 @@ class Server {
   std::unique_ptr<api::TicketService> ticket_service_;
   std::unique_ptr<api::ExecutionService> execution_service_;
   std::unique_ptr<api::AgentService> agent_service_;
+  // Outlives grpc_server_: Watch reactors refer to it until the server ends.
+  std::unique_ptr<api::HealthService> health_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   bool shut_down_ = false;
