@@ -10,8 +10,10 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/server_process.h"
+#include "tests/testing/tokens.h"
 #include "triggerfish/v1/rule_service.grpc.pb.h"
 
 namespace triggerfish {
@@ -79,6 +81,40 @@ TEST_F(EnvironmentTest, EnvironmentOverridesTheFileAndFlagsOverrideTheEnvironmen
   for (const auto& rule : response.rules()) ids.insert(rule.id());
   EXPECT_EQ(ids, std::set<std::string>{"from-env"}) << server.log();
   EXPECT_TRUE(std::filesystem::exists(server.store_path()));
+}
+
+TEST_F(EnvironmentTest, AuthFromTheEnvironmentAsAKubernetesSecretGivesIt) {
+  // deploy/k8s/secret.yaml: the auth key as a YAML flow mapping.
+  const std::string token = "env-token-7f3a";
+  ScopedEnv env({{"TRIGGERFISH_AUTH",
+                  "{enabled: true, tokens: [{name: helpdesk, tenant: acme, "
+                  "roles: [reader], sha256: \"" +
+                      testing::Sha256Hex(token) + "\"}]}"}});
+  ServerProcess server;
+  ASSERT_TRUE(server.Start()) << server.log();
+  auto rules = v1::RuleService::NewStub(server.Channel());
+  {
+    grpc::ClientContext context;
+    v1::ListRulesRequest request;
+    v1::ListRulesResponse response;
+    EXPECT_EQ(rules->ListRules(&context, request, &response).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    // Probes and load balancers carry no token.
+    auto health = grpc::health::v1::Health::NewStub(server.Channel());
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, request, &response).ok());
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+  grpc::ClientContext context;
+  testing::AddBearer(&context, token);
+  v1::ListRulesRequest request;
+  v1::ListRulesResponse response;
+  const grpc::Status status = rules->ListRules(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 TEST_F(EnvironmentTest, ValueOfTheWrongTypeStopsTheStartNamingTheVariable) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -244,6 +245,42 @@ TEST(EnvironmentTest, ProcessEnvironmentSeesSetenv) {
   ASSERT_TRUE(env.contains("TRIGGERFISH_CONFIG_TEST_PROBE"));
   EXPECT_EQ(env.at("TRIGGERFISH_CONFIG_TEST_PROBE"), "a=b");
   unsetenv("TRIGGERFISH_CONFIG_TEST_PROBE");
+}
+
+// The Kubernetes manifests hold server configuration: the ConfigMap's
+// triggerfish.yaml and the Secret's TRIGGERFISH_AUTH must be what the server
+// accepts.
+TEST_F(ConfigTest, KubernetesConfigMapAndSecretAreValidConfig) {
+  const std::string k8s = std::string(TRIGGERFISH_SOURCE_DIR) + "/deploy/k8s/";
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  auto configmap = YamlToJson(read(k8s + "configmap.yaml"));
+  ASSERT_TRUE(configmap.ok()) << configmap.status();
+  ServerConfig config;
+  const absl::Status loaded =
+      Load((*configmap)["data"]["triggerfish.yaml"].get<std::string>(), &config);
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  EXPECT_EQ(config.store_path, "/var/lib/triggerfish/triggerfish.db");
+  EXPECT_TRUE(config.plugin_configs.contains("email"));
+
+  auto secret = YamlToJson(read(k8s + "secret.yaml"));
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  std::map<std::string, std::string> env;
+  for (const auto& [name, value] : (*secret)["stringData"].items()) {
+    env[name] = value.get<std::string>();
+  }
+  std::vector<std::string> ignored;
+  const absl::Status applied = ApplyEnvironment(env, &config, &ignored);
+  ASSERT_TRUE(applied.ok()) << applied;
+  EXPECT_TRUE(config.auth.enabled);
+  EXPECT_EQ(config.auth.tokens.size(), 2u);
+  // The SMTP credentials (TF_SMTP_*) are the email plugin's, outside the
+  // TRIGGERFISH_ namespace.
+  EXPECT_TRUE(ignored.empty());
 }
 
 }  // namespace
