@@ -91,9 +91,10 @@ TEST(GrpcOptionsTest, MaxConnectionAgeRecyclesConnectionsWithoutFailingCalls) {
   done = true;
   watcher.join();
   EXPECT_GT(calls, 50);
-  // 4.5 s at a 1 s (+-10%) maximum age: the connection was replaced at least
-  // three times; without the setting it would never be.
-  EXPECT_GE(lost_connections, 3);
+  // 4.5 s at a 1 s (+-10%) maximum age: the connection was replaced about
+  // four times (the watcher may miss a quick READY -> IDLE -> READY on a busy
+  // machine); without the setting it would never be.
+  EXPECT_GE(lost_connections, 2);
 }
 
 TEST(GrpcOptionsTest, ConnectionsLiveOnWithoutAMaximumAge) {
