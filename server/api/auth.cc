@@ -126,7 +126,7 @@ Authorizer::Authorizer(const AuthConfig& config)
   }
 }
 
-absl::StatusOr<const Caller*> Authorizer::Authorize(const grpc::ServerContext& context,
+absl::StatusOr<const Caller*> Authorizer::Authorize(const grpc::ServerContextBase& context,
                                                     Method method) const {
   if (!enabled_) return &default_caller_;
   const auto& metadata = context.client_metadata();

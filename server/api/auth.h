@@ -93,7 +93,8 @@ class Authorizer {
   // - a known token without a role `method` accepts: PERMISSION_DENIED
   //   naming the roles that would do (ErrorInfo reason "ROLE_REQUIRED").
   // Thread-safe; costs one SHA-256 of the token and one hash lookup.
-  absl::StatusOr<const Caller*> Authorize(const grpc::ServerContext& context, Method method) const;
+  absl::StatusOr<const Caller*> Authorize(const grpc::ServerContextBase& context,
+                                          Method method) const;
 
   bool enabled() const { return enabled_; }
 

@@ -1,13 +1,8 @@
 #include "server/api/event_service.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-
 #include "google/protobuf/util/time_util.h"
-#include "google/rpc/status.pb.h"
 #include "server/api/auth.h"
+#include "server/api/publish_events_reactor.h"
 #include "server/api/status.h"
 #include "server/common/strings.h"
 #include "server/engine/event_validator.h"
@@ -63,93 +58,29 @@ grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status EventService::PublishEvent(grpc::ServerContext* context,
-                                        const v1::PublishEventRequest* request,
-                                        v1::PublishEventResponse* response) {
+grpc::ServerUnaryReactor* EventService::PublishEvent(grpc::CallbackServerContext* context,
+                                                     const v1::PublishEventRequest* request,
+                                                     v1::PublishEventResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto caller = auth_->Authorize(*context, Method::kPublishEvent);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  auto result = pipeline_->Publish((*caller)->tenant, request->event());
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = std::move(*result);
-  return grpc::Status::OK;
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  pipeline_->StartAsync((*caller)->tenant, request->event(),
+                        [reactor, response](events::PublishResult result) {
+                          if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+                          *response = std::move(*result);
+                          reactor->Finish(grpc::Status::OK);
+                        });
+  return reactor;
 }
 
-grpc::Status EventService::PublishEvents(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::PublishEventsResponse, v1::PublishEventRequest>* stream) {
+grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse>*
+EventService::PublishEvents(grpc::CallbackServerContext* context) {
   auto caller = auth_->Authorize(*context, Method::kPublishEvents);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const std::string& tenant = (*caller)->tenant;
-  // The reader (this thread) starts events and queues their futures; the
-  // writer answers them in order as they commit. At most stream_window_
-  // events are in flight: the reader stops reading (and so gRPC's flow
-  // control pushes back on the client) until earlier ones are answered.
-  struct Pending {
-    std::string event_id;
-    std::shared_future<events::PublishResult> result;
-  };
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Pending> queue;
-  bool reading_done = false;
-  bool write_failed = false;
-
-  std::thread writer([&] {
-    while (true) {
-      Pending next;
-      {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return !queue.empty() || reading_done; });
-        if (queue.empty()) return;
-        next = queue.front();
-      }
-      const events::PublishResult& result = next.result.get();
-      v1::PublishEventsResponse out;
-      out.set_event_id(next.event_id);
-      if (result.ok()) {
-        *out.mutable_result() = *result;
-      } else {
-        const grpc::Status status = ToGrpcStatus(result.status());
-        google::rpc::Status error;
-        if (!error.ParseFromString(status.error_details())) {
-          error.set_code(status.error_code());
-          error.set_message(status.error_message());
-        }
-        *out.mutable_error() = std::move(error);
-      }
-      const bool ok = stream->Write(out);
-      std::lock_guard lock(mu);
-      queue.pop_front();
-      cv.notify_all();
-      if (!ok) {
-        write_failed = true;
-        return;
-      }
-    }
-  });
-
-  v1::PublishEventRequest request;
-  while (true) {
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock,
-              [&] { return static_cast<int>(queue.size()) < stream_window_ || write_failed; });
-      if (write_failed) break;
-    }
-    if (!stream->Read(&request)) break;
-    Pending pending{request.event().id(), pipeline_->Start(tenant, request.event())};
-    std::lock_guard lock(mu);
-    queue.push_back(std::move(pending));
-    cv.notify_all();
-  }
-  {
-    std::lock_guard lock(mu);
-    reading_done = true;
-    cv.notify_all();
-  }
-  writer.join();
-  if (write_failed) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
-  return grpc::Status::OK;
+  if (!caller.ok()) return PublishEventsReactor::Reject(ToGrpcStatus(caller.status()));
+  return new PublishEventsReactor(pipeline_, (*caller)->tenant, stream_window_);
 }
 
 }  // namespace triggerfish::server::api

@@ -11,7 +11,11 @@
 
 namespace triggerfish::server::api {
 
-class EventService final : public v1::EventService::Service {
+// PublishEvent and PublishEvents use gRPC's callback API: an event waiting
+// for its group commit holds no thread, and the commit answers it.
+class EventService final
+    : public v1::EventService::WithCallbackMethod_PublishEvent<
+          v1::EventService::WithCallbackMethod_PublishEvents<v1::EventService::Service>> {
  public:
   // `state` gives dry-run evaluations read access to plugin state.
   // `stream_window`: events in flight per PublishEvents stream.
@@ -27,11 +31,11 @@ class EventService final : public v1::EventService::Service {
 
   grpc::Status EvaluateEvent(grpc::ServerContext* context, const v1::EvaluateEventRequest* request,
                              v1::EvaluateEventResponse* response) override;
-  grpc::Status PublishEvent(grpc::ServerContext* context, const v1::PublishEventRequest* request,
-                            v1::PublishEventResponse* response) override;
-  grpc::Status PublishEvents(grpc::ServerContext* context,
-                             grpc::ServerReaderWriter<v1::PublishEventsResponse,
-                                                      v1::PublishEventRequest>* stream) override;
+  grpc::ServerUnaryReactor* PublishEvent(grpc::CallbackServerContext* context,
+                                         const v1::PublishEventRequest* request,
+                                         v1::PublishEventResponse* response) override;
+  grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse>* PublishEvents(
+      grpc::CallbackServerContext* context) override;
 
  private:
   const Authorizer* auth_;

@@ -31,10 +31,9 @@ std::string NewExecutionId() {
   return id;
 }
 
-std::shared_future<PublishResult> Ready(PublishResult result) {
-  std::promise<PublishResult> promise;
-  promise.set_value(std::move(result));
-  return promise.get_future().share();
+PublishResult AsDuplicate(PublishResult result) {
+  if (result.ok()) result->set_duplicate(true);
+  return result;
 }
 
 }  // namespace
@@ -70,11 +69,15 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
   commit.event = event;
   commit.ticket = result.ticket;
   const int64_t now = NowMicros();
-  const std::string event_json = actions::EventToJson(event).dump();
-  // Ticket JSON for deferred actions: the ticket after the cycle, so that an
-  // e-mail sees the final priority and assignee.
-  const std::string ticket_json =
-      actions::TicketJsonForPlugins(result.ticket, tenant, services_).dump();
+  // Event and ticket JSON for deferred actions, made once and only when one
+  // fired: the ticket after the cycle, so that an e-mail sees the final
+  // priority and assignee.
+  std::string event_json;
+  std::string ticket_json;
+  if (!result.deferred_actions.empty()) {
+    event_json = actions::EventToJson(event).dump();
+    ticket_json = actions::TicketJsonForPlugins(result.ticket, tenant, services_).dump();
+  }
 
   v1::PublishEventResponse& response = commit.response;
   response.set_event_id(event.id());
@@ -156,40 +159,49 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
 
 std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant, v1::Event event,
                                                        std::optional<Internal> internal) {
+  auto promise = std::make_shared<std::promise<PublishResult>>();
+  std::shared_future<PublishResult> future = promise->get_future().share();
+  StartAsync(
+      tenant, std::move(event),
+      [promise](PublishResult result) { promise->set_value(std::move(result)); },
+      std::move(internal));
+  return future;
+}
+
+void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done done,
+                               std::optional<Internal> internal) {
   Violations violations;
   engine::ValidateEvent(event, "event.", rules_->limits().max_event_bytes, &violations);
-  if (!violations.empty()) return Ready(violations.ToStatus("invalid event"));
+  if (!violations.empty()) return done(violations.ToStatus("invalid event"));
   if (!event.has_occurred_at()) *event.mutable_occurred_at() = TimeUtil::GetCurrentTime();
 
-  const auto key = std::make_pair(tenant, event.id());
-  // A request with the same id that is being committed right now answers
-  // this one too.
-  auto join_inflight = [&]() -> std::optional<std::shared_future<PublishResult>> {
-    std::lock_guard lock(inflight_mu_);
+  const FlightKey key(tenant, event.id());
+  // A request with the same id that is being committed, or was a moment
+  // ago, answers this one too.
+  auto join_flight = [&]() -> bool {
+    std::unique_lock lock(inflight_mu_);
     auto it = inflight_.find(key);
-    if (it == inflight_.end()) return std::nullopt;
-    auto first = it->second;
-    return std::async(std::launch::deferred,
-                      [first]() -> PublishResult {
-                        PublishResult result = first.get();
-                        if (result.ok()) result->set_duplicate(true);
-                        return result;
-                      })
-        .share();
+    if (it == inflight_.end()) return false;
+    Flight& flight = *it->second;
+    if (!flight.done) {
+      flight.waiters.push_back(std::move(done));
+      return true;
+    }
+    PublishResult result = flight.result;
+    lock.unlock();
+    done(AsDuplicate(std::move(result)));
+    return true;
   };
   // Committed longer ago than the recent ones kept in memory? Only ids the
   // filter may have seen are looked up, before taking the tenant's lock: the
   // read may wait for a commit in progress.
   if (committed_ids_.MightContain(tenant, event.id())) {
     auto stored = store_->FindEvent(tenant, event.id());
-    if (!stored.ok()) return Ready(stored.status());
-    if (stored->has_value()) {
-      (*stored)->set_duplicate(true);
-      return Ready(std::move(**stored));
-    }
+    if (!stored.ok()) return done(stored.status());
+    if (stored->has_value()) return done(AsDuplicate(std::move(**stored)));
   }
   std::lock_guard tenant_lock(TenantLock(tenant));
-  if (auto joined = join_inflight()) return *joined;
+  if (join_flight()) return;
 
   auto rule_set = rules_->Snapshot(tenant);
   actions::UnitOfWork work(tenant, state_, /*dry_run=*/false);
@@ -207,7 +219,7 @@ std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant
       for (const auto& id : commit.fired_rule_ids) latched.push_back(id);
       if (commit.fired_rule_ids.empty() && latched == internal->previous_latched) {
         // A tick that changes nothing is not stored.
-        return Ready(std::move(commit.response));
+        return done(std::move(commit.response));
       }
       commit.latched_rule_ids = std::move(latched);
     }
@@ -221,40 +233,46 @@ std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant
     state_->Publish(tenant, writes);
   }
 
-  auto promise = std::make_shared<std::promise<PublishResult>>();
-  std::shared_future<PublishResult> future = promise->get_future().share();
+  auto flight = std::make_shared<Flight>();
   {
     std::lock_guard lock(inflight_mu_);
-    inflight_[key] = future;
+    inflight_[key] = flight;
   }
-  committer_->Submit(std::move(commit),
-                     [this, promise, key, queued_deferred](store::CommitOutcome outcome) {
-                       if (!outcome.status.ok()) {
-                         state_->Invalidate(key.first);
-                         promise->set_value(outcome.status);
-                         std::lock_guard lock(inflight_mu_);
-                         inflight_.erase(key);  // a retry may run it again
-                         return;
-                       }
-                       if (outcome.duplicate) {
-                         // The id was committed before (after the lookup above): the store kept
-                         // the first event and its response, so this cycle's state writes,
-                         // already in the cache, are not durable.
-                         state_->Invalidate(key.first);
-                       } else if (queued_deferred && options_.on_deferred_queued) {
-                         options_.on_deferred_queued();
-                       }
-                       promise->set_value(std::move(outcome.response));
-                       // Kept for a while: a duplicate arriving just after the commit joins
-                       // this result instead of running the cycle again.
-                       std::lock_guard lock(inflight_mu_);
-                       recent_.push_back(key);
-                       if (recent_.size() > kRecentEvents) {
-                         inflight_.erase(recent_.front());
-                         recent_.pop_front();
-                       }
-                     });
-  return future;
+  committer_->Submit(
+      std::move(commit), [this, flight, key, queued_deferred,
+                          done = std::move(done)](store::CommitOutcome outcome) mutable {
+        PublishResult result = outcome.status.ok() ? PublishResult(std::move(outcome.response))
+                                                   : PublishResult(outcome.status);
+        if (!outcome.status.ok() || outcome.duplicate) {
+          // Failed: nothing of this cycle is durable. Duplicate: the id was
+          // committed before (after the lookup above) and the store kept the
+          // first event and its response. Either way this cycle's state
+          // writes, already in the cache, are not durable.
+          state_->Invalidate(key.first);
+        } else if (queued_deferred && options_.on_deferred_queued) {
+          options_.on_deferred_queued();
+        }
+        std::vector<Done> waiters;
+        {
+          std::lock_guard lock(inflight_mu_);
+          waiters = std::move(flight->waiters);
+          if (!result.ok()) {
+            inflight_.erase(key);  // a retry may run it again
+          } else {
+            // Kept for a while: a duplicate arriving just after the commit
+            // gets this result instead of running the cycle again.
+            flight->done = true;
+            flight->result = result;
+            recent_.push_back(key);
+            if (recent_.size() > kRecentEvents) {
+              inflight_.erase(recent_.front());
+              recent_.pop_front();
+            }
+          }
+        }
+        for (Done& waiter : waiters) waiter(AsDuplicate(result));
+        done(std::move(result));
+      });
 }
 
 }  // namespace triggerfish::server::events

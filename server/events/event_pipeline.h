@@ -13,11 +13,13 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/actions/host_api.h"
@@ -59,8 +61,17 @@ class EventPipeline {
     std::vector<std::string> previous_latched;
   };
 
-  // Runs `event` for `tenant` and commits it; the future is ready once the
-  // commit is durable. `internal` is set for events Triggerfish emits.
+  // Called once with an event's result: on the caller's thread when it is
+  // known at once (invalid, a stored duplicate), else on the committer's
+  // thread once the commit is durable — so it must be quick and not block.
+  using Done = std::function<void(PublishResult)>;
+
+  // Runs `event` for `tenant`, commits it and calls `done` with the result.
+  // `internal` is set for events Triggerfish emits.
+  void StartAsync(const std::string& tenant, v1::Event event, Done done,
+                  std::optional<Internal> internal = {});
+
+  // StartAsync with a future, ready once the commit is durable.
   std::shared_future<PublishResult> Start(const std::string& tenant, v1::Event event,
                                           std::optional<Internal> internal = {});
 
@@ -92,13 +103,20 @@ class EventPipeline {
   std::mutex locks_mu_;
   std::map<std::string, std::unique_ptr<std::mutex>> tenant_locks_;
 
-  // Events being committed or committed recently, by (tenant, event id): a
-  // duplicate joins the first one's result instead of running again.
+  // An event being committed, or committed recently: a duplicate joins its
+  // result instead of running again.
+  struct Flight {
+    bool done = false;
+    PublishResult result;       // once done
+    std::vector<Done> waiters;  // duplicates that arrived before it was done
+  };
+  using FlightKey = std::pair<std::string, std::string>;  // (tenant, event id)
+
   static constexpr size_t kRecentEvents = 16384;
   EventIdFilter committed_ids_;
   std::mutex inflight_mu_;
-  std::map<std::pair<std::string, std::string>, std::shared_future<PublishResult>> inflight_;
-  std::deque<std::pair<std::string, std::string>> recent_;  // committed, oldest first
+  std::map<FlightKey, std::shared_ptr<Flight>> inflight_;
+  std::deque<FlightKey> recent_;  // committed, oldest first
 
   std::atomic<int64_t> dropped_by_causation_{0};
 };

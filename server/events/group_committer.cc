@@ -1,4 +1,5 @@
 #include "server/events/group_committer.h"
+#include "server/common/thread_name.h"
 
 #include <chrono>
 #include <vector>
@@ -6,7 +7,10 @@
 namespace triggerfish::server::events {
 
 GroupCommitter::GroupCommitter(store::Store* store, int max_batch)
-    : store_(store), max_batch_(max_batch), thread_([this] { Loop(); }) {}
+    : store_(store),
+      max_batch_(max_batch),
+      thread_([this] { Loop(); }),
+      reply_thread_([this] { ReplyLoop(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -15,6 +19,12 @@ GroupCommitter::~GroupCommitter() {
   }
   cv_.notify_all();
   thread_.join();
+  {
+    std::lock_guard lock(reply_mu_);
+    reply_stopping_ = true;
+  }
+  reply_cv_.notify_all();
+  reply_thread_.join();
 }
 
 void GroupCommitter::Submit(store::EventCommit commit, Done done) {
@@ -36,6 +46,7 @@ int64_t GroupCommitter::events() const {
 }
 
 void GroupCommitter::Loop() {
+  NameThisThread("tf-commit");
   while (true) {
     std::vector<Item> batch;
     {
@@ -65,7 +76,28 @@ void GroupCommitter::Loop() {
       events_ += static_cast<int64_t>(batch.size());
       last_batch_ = batch.size();
     }
-    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+    {
+      std::lock_guard lock(reply_mu_);
+      replies_.push_back({std::move(batch), std::move(outcomes)});
+    }
+    reply_cv_.notify_one();
+  }
+}
+
+void GroupCommitter::ReplyLoop() {
+  NameThisThread("tf-reply");
+  while (true) {
+    Committed committed;
+    {
+      std::unique_lock lock(reply_mu_);
+      reply_cv_.wait(lock, [&] { return reply_stopping_ || !replies_.empty(); });
+      if (replies_.empty()) return;  // stopping and drained
+      committed = std::move(replies_.front());
+      replies_.pop_front();
+    }
+    for (size_t i = 0; i < committed.items.size(); ++i) {
+      committed.items[i].done(std::move(committed.outcomes[i]));
+    }
   }
 }
 

@@ -3,7 +3,8 @@
 // Group commit: events published concurrently are committed together, in
 // one transaction and one fsync, by a single committer thread. Throughput is
 // then bounded by how many events fit in a batch, not by the disk's fsync
-// rate; a slow disk shows up as latency.
+// rate; a slow disk shows up as latency. A second thread answers a committed
+// batch (and frees it) while the committer starts on the next one.
 
 #include <condition_variable>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "server/store/store.h"
 
@@ -25,8 +27,8 @@ class GroupCommitter {
   // Commits everything submitted, then stops.
   ~GroupCommitter();
 
-  // Queues `commit`; `done` runs on the committer thread once it is durable
-  // (or failed). Commits are applied in submission order.
+  // Queues `commit`; `done` runs on the reply thread once it is durable (or
+  // failed). Commits are applied, and answered, in submission order.
   void Submit(store::EventCommit commit, Done done);
 
   // Batches (transactions) and events committed so far.
@@ -38,7 +40,12 @@ class GroupCommitter {
     store::EventCommit commit;
     Done done;
   };
+  struct Committed {
+    std::vector<Item> items;
+    std::vector<store::CommitOutcome> outcomes;
+  };
   void Loop();
+  void ReplyLoop();
 
   store::Store* store_;
   const int max_batch_;
@@ -49,7 +56,14 @@ class GroupCommitter {
   int64_t batches_ = 0;
   int64_t events_ = 0;
   size_t last_batch_ = 0;
+
+  std::mutex reply_mu_;
+  std::condition_variable reply_cv_;
+  std::deque<Committed> replies_;
+  bool reply_stopping_ = false;
+
   std::thread thread_;
+  std::thread reply_thread_;
 };
 
 }  // namespace triggerfish::server::events

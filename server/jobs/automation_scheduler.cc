@@ -1,3 +1,4 @@
+#include "server/common/thread_name.h"
 #include "server/jobs/automation_scheduler.h"
 
 #include <algorithm>
@@ -36,6 +37,7 @@ AutomationScheduler::~AutomationScheduler() {
 }
 
 void AutomationScheduler::Loop() {
+  NameThisThread("tf-automation");
   while (true) {
     {
       std::unique_lock lock(mu_);

@@ -1,3 +1,4 @@
+#include "server/common/thread_name.h"
 #include "server/jobs/outbox_worker.h"
 
 #include <algorithm>
@@ -51,6 +52,7 @@ std::chrono::milliseconds OutboxWorkers::Backoff(const OutboxOptions& options, i
 }
 
 void OutboxWorkers::Loop() {
+  NameThisThread("tf-outbox");
   uint64_t seen = 0;
   while (true) {
     {

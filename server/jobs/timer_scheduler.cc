@@ -1,3 +1,4 @@
+#include "server/common/thread_name.h"
 #include "server/jobs/timer_scheduler.h"
 
 #include "google/protobuf/util/json_util.h"
@@ -38,6 +39,7 @@ TimerScheduler::~TimerScheduler() {
 }
 
 void TimerScheduler::Loop() {
+  NameThisThread("tf-timers");
   while (true) {
     FireDue();
     std::unique_lock lock(mu_);

@@ -491,18 +491,21 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   const int64_t occurred_us =
       e.occurred_at().seconds() * 1'000'000 + e.occurred_at().nanos() / 1000;
   // The snapshot moves only forward in helpdesk event time.
+  // The stored snapshot itself is only needed to merge an internal event's
+  // patch into it.
   std::optional<TicketRow> stored;
   {
     Statement q(db_,
-                "SELECT snapshot, last_event_us, latched FROM tickets WHERE tenant = ? AND id = ?");
-    q.Bind(1, c->tenant).Bind(2, e.ticket().id());
+                "SELECT last_event_us, latched, CASE WHEN ? THEN snapshot END FROM tickets "
+                "WHERE tenant = ? AND id = ?");
+    q.Bind(1, int64_t{c->internal}).Bind(2, c->tenant).Bind(3, e.ticket().id());
     const int rc = q.Step();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.Error("reading ticket");
     if (rc == SQLITE_ROW) {
       stored.emplace();
-      stored->ticket.ParseFromString(q.Text(0));
-      stored->last_event_us = q.Int(1);
-      stored->latched_rule_ids = SplitLines(q.Text(2));
+      stored->last_event_us = q.Int(0);
+      stored->latched_rule_ids = SplitLines(q.Text(1));
+      if (c->internal) stored->ticket.ParseFromString(q.Text(2));
     }
   }
   int64_t snapshot_event_us = occurred_us;

@@ -521,6 +521,52 @@ TEST_F(PublishEventTest, StreamAnswersEveryEventInOrderAndABadOneFailsAlone) {
   ASSERT_TRUE(Eventually([&] { return Lines(ReadFile(side_effects_)).size() == 39u; }));
 }
 
+TEST_F(PublishEventTest, AStreamWhoseClientGoesAwayLeavesTheServerServingAndLosesNothingAcked) {
+  CreateRule("record", AppendRule());
+  auto event = [](int i) {
+    v1::PublishEventRequest request;
+    *request.mutable_event() = FromJson<v1::Event>(
+        R"({"id": "gone)" + std::to_string(i) +
+        R"(", "type": "ticket.created", "ticket": {"id": "G)" + std::to_string(i) + R"("}})");
+    return request;
+  };
+  std::vector<std::string> acked;
+  {
+    grpc::ClientContext context;
+    auto stream = events_->PublishEvents(&context);
+    for (int i = 0; i < 200; ++i) {
+      if (!stream->Write(event(i))) break;
+      if (i == 100) {
+        v1::PublishEventsResponse response;
+        ASSERT_TRUE(stream->Read(&response));
+        acked.push_back(response.event_id());
+      }
+    }
+    context.TryCancel();  // gone, without reading the other acknowledgements
+    stream->Finish();
+  }
+  // Every acknowledged event is committed: publishing it again is a duplicate.
+  for (const std::string& id : acked) {
+    v1::PublishEventResponse response;
+    const int i = std::stoi(id.substr(4));
+    ASSERT_TRUE(Publish(R"({"id": ")" + id + R"(", "type": "ticket.created", "ticket": {"id": "G)" +
+                            std::to_string(i) + R"("}})",
+                        &response)
+                    .ok());
+    EXPECT_TRUE(response.duplicate()) << id;
+  }
+  // A new stream on the same server works.
+  grpc::ClientContext context;
+  auto stream = events_->PublishEvents(&context);
+  ASSERT_TRUE(stream->Write(event(1000)));
+  stream->WritesDone();
+  v1::PublishEventsResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.event_id(), "gone1000");
+  EXPECT_TRUE(response.has_result()) << response.error().message();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST_F(PublishEventTest, ExecutionsAreListedWithFiltersAndPages) {
   CreateRule("record", AppendRule());
   for (int i = 0; i < 5; ++i) {

@@ -1,0 +1,115 @@
+#include "server/api/publish_events_reactor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "google/rpc/status.pb.h"
+#include "server/api/status.h"
+
+namespace triggerfish::server::api {
+
+PublishEventsReactor::PublishEventsReactor(events::EventPipeline* pipeline, std::string tenant,
+                                           int window)
+    : pipeline_(pipeline), tenant_(std::move(tenant)), window_(window < 1 ? 1 : window) {
+  reading_ = true;
+  StartRead(&request_);
+}
+
+void PublishEventsReactor::OnReadDone(bool ok) {
+  std::unique_lock lock(mu_);
+  if (!ok) {
+    reading_ = false;
+    reads_done_ = true;
+    return Advance(lock);
+  }
+  auto slot = std::make_shared<Slot>();
+  slot->response.set_event_id(request_.event().id());
+  slots_.push_back(slot);
+  v1::Event event = std::move(*request_.mutable_event());
+  lock.unlock();
+  // The next read starts only after this event has started, so the events of
+  // a stream enter the pipeline in the order they were sent. The result may
+  // come at once (an invalid event, a stored duplicate), on this thread.
+  pipeline_->StartAsync(tenant_, std::move(event), [this, slot](events::PublishResult result) {
+    OnResult(slot, std::move(result));
+  });
+  lock.lock();
+  reading_ = false;
+  Advance(lock);
+}
+
+void PublishEventsReactor::OnResult(const std::shared_ptr<Slot>& slot,
+                                    events::PublishResult result) {
+  if (result.ok()) {
+    *slot->response.mutable_result() = std::move(*result);
+  } else {
+    const grpc::Status status = ToGrpcStatus(result.status());
+    google::rpc::Status error;
+    if (!error.ParseFromString(status.error_details())) {
+      error.set_code(status.error_code());
+      error.set_message(status.error_message());
+    }
+    *slot->response.mutable_error() = std::move(error);
+  }
+  std::unique_lock lock(mu_);
+  slot->ready = true;
+  Advance(lock);
+}
+
+void PublishEventsReactor::OnWriteDone(bool ok) {
+  std::unique_lock lock(mu_);
+  writing_ = false;
+  if (!ok) write_failed_ = true;
+  Advance(lock);
+}
+
+void PublishEventsReactor::Advance(std::unique_lock<std::mutex>& lock) {
+  if (finished_) return;
+  // Answered events leave the window only once written, so a client that
+  // stops reading its acknowledgements stops the stream's reads too.
+  const bool write = !writing_ && !write_failed_ && !slots_.empty() && slots_.front()->ready;
+  if (write) {
+    writing_ = true;
+    writing_response_ = std::move(slots_.front()->response);
+    slots_.pop_front();
+  }
+  if (write_failed_) {
+    // Nothing more is written; drop the answered events and wait for the
+    // pipeline to answer the rest, whose callbacks refer to this reactor.
+    std::erase_if(slots_, [](const std::shared_ptr<Slot>& slot) { return slot->ready; });
+  }
+  const bool read = !reading_ && !reads_done_ && !write_failed_ && slots_.size() < window_;
+  if (read) reading_ = true;
+  const bool all_answered = slots_.empty() && !writing_;
+  const bool finish = all_answered && (write_failed_ || (reads_done_ && !reading_));
+  // A failed write ends the stream; an outstanding read then fails too, but
+  // Finish may not wait for it.
+  if (finish) finished_ = true;
+  const bool cancelled = write_failed_;
+  lock.unlock();
+  if (write) StartWrite(&writing_response_);
+  if (read) StartRead(&request_);
+  if (finish) {
+    Finish(cancelled ? grpc::Status(grpc::StatusCode::CANCELLED, "client went away")
+                     : grpc::Status::OK);
+  }
+}
+
+namespace {
+
+// A stream refused before its first read (e.g. not authorized).
+class RejectedStream final
+    : public grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse> {
+ public:
+  explicit RejectedStream(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse>*
+PublishEventsReactor::Reject(const grpc::Status& status) {
+  return new RejectedStream(status);
+}
+
+}  // namespace triggerfish::server::api
