@@ -2,7 +2,9 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "server/api/auth.h"
+#include "server/api/malformed_request.h"
 #include "server/api/publish_events_reactor.h"
+#include "server/api/raw_message.h"
 #include "server/api/status.h"
 #include "server/common/strings.h"
 #include "server/engine/event_validator.h"
@@ -59,25 +61,30 @@ grpc::Status EventService::EvaluateEvent(grpc::ServerContext* context,
 }
 
 grpc::ServerUnaryReactor* EventService::PublishEvent(grpc::CallbackServerContext* context,
-                                                     const v1::PublishEventRequest* request,
-                                                     v1::PublishEventResponse* response) {
+                                                     const grpc::ByteBuffer* request_bytes,
+                                                     grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto caller = auth_->Authorize(*context, Method::kPublishEvent);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  pipeline_->StartAsync((*caller)->tenant, request->event(),
-                        [reactor, response](events::PublishResult result) {
+  v1::PublishEventRequest request;
+  if (!ParseMessage(*request_bytes, &request)) {
+    reactor->Finish(MalformedRequestStatus("/triggerfish.v1.EventService/PublishEvent"));
+    return reactor;
+  }
+  pipeline_->StartAsync((*caller)->tenant, std::move(*request.mutable_event()),
+                        [reactor, response_bytes](events::PublishResult result) {
                           if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
-                          *response = std::move(*result);
+                          SerializeMessage(*result, response_bytes);
                           reactor->Finish(grpc::Status::OK);
                         });
   return reactor;
 }
 
-grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse>*
-EventService::PublishEvents(grpc::CallbackServerContext* context) {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* EventService::PublishEvents(
+    grpc::CallbackServerContext* context) {
   auto caller = auth_->Authorize(*context, Method::kPublishEvents);
   if (!caller.ok()) return PublishEventsReactor::Reject(ToGrpcStatus(caller.status()));
   return new PublishEventsReactor(pipeline_, (*caller)->tenant, stream_window_);

@@ -12,10 +12,12 @@
 namespace triggerfish::server::api {
 
 // PublishEvent and PublishEvents use gRPC's callback API: an event waiting
-// for its group commit holds no thread, and the commit answers it.
+// for its group commit holds no thread, and the commit answers it. They take
+// their requests as bytes and parse them here, so that a request that does
+// not parse gets INVALID_ARGUMENT (and, in a stream, fails alone).
 class EventService final
-    : public v1::EventService::WithCallbackMethod_PublishEvent<
-          v1::EventService::WithCallbackMethod_PublishEvents<v1::EventService::Service>> {
+    : public v1::EventService::WithRawCallbackMethod_PublishEvent<
+          v1::EventService::WithRawCallbackMethod_PublishEvents<v1::EventService::Service>> {
  public:
   // `state` gives dry-run evaluations read access to plugin state.
   // `stream_window`: events in flight per PublishEvents stream.
@@ -32,9 +34,9 @@ class EventService final
   grpc::Status EvaluateEvent(grpc::ServerContext* context, const v1::EvaluateEventRequest* request,
                              v1::EvaluateEventResponse* response) override;
   grpc::ServerUnaryReactor* PublishEvent(grpc::CallbackServerContext* context,
-                                         const v1::PublishEventRequest* request,
-                                         v1::PublishEventResponse* response) override;
-  grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse>* PublishEvents(
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* PublishEvents(
       grpc::CallbackServerContext* context) override;
 
  private:

@@ -31,20 +31,7 @@ class MalformedRequestInterceptor final : public grpc::experimental::Interceptor
   }
 
  private:
-  grpc::Status Replacement() const {
-    const std::string message =
-        "cannot parse the request to " + method_ +
-        ": its bytes are not a valid message of the request type (a string field with invalid "
-        "UTF-8, nesting deeper than 100 levels, or not protobuf)";
-    google::rpc::Status details;
-    details.set_code(grpc::StatusCode::INVALID_ARGUMENT);
-    details.set_message(message);
-    google::rpc::ErrorInfo info;
-    info.set_reason("MALFORMED_REQUEST");
-    info.set_domain("triggerfish");
-    details.add_details()->PackFrom(info);
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message, details.SerializeAsString());
-  }
+  grpc::Status Replacement() const { return MalformedRequestStatus(method_); }
 
   const std::string method_;
   bool unparsed_ = false;
@@ -59,6 +46,21 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
 };
 
 }  // namespace
+
+grpc::Status MalformedRequestStatus(std::string_view method) {
+  const std::string message =
+      "cannot parse the request to " + std::string(method) +
+      ": its bytes are not a valid message of the request type (a string field with invalid "
+      "UTF-8, nesting deeper than 100 levels, or not protobuf)";
+  google::rpc::Status details;
+  details.set_code(grpc::StatusCode::INVALID_ARGUMENT);
+  details.set_message(message);
+  google::rpc::ErrorInfo info;
+  info.set_reason("MALFORMED_REQUEST");
+  info.set_domain("triggerfish");
+  details.add_details()->PackFrom(info);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message, details.SerializeAsString());
+}
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 NewMalformedRequestInterceptorFactory() {

@@ -12,12 +12,19 @@
 //   builder.experimental().SetInterceptorCreators(std::move(v));
 
 #include <memory>
+#include <string_view>
 
 #include "grpcpp/support/server_interceptor.h"
+#include "grpcpp/support/status.h"
 
 namespace triggerfish::server::api {
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 NewMalformedRequestInterceptorFactory();
+
+// The INVALID_ARGUMENT (ErrorInfo reason MALFORMED_REQUEST) for a request to
+// `method` ("/triggerfish.v1.EventService/PublishEvent") that does not parse;
+// also used by the methods that parse their own requests.
+grpc::Status MalformedRequestStatus(std::string_view method);
 
 }  // namespace triggerfish::server::api

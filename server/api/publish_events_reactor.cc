@@ -4,9 +4,25 @@
 #include <utility>
 
 #include "google/rpc/status.pb.h"
+#include "server/api/malformed_request.h"
+#include "server/api/raw_message.h"
 #include "server/api/status.h"
 
 namespace triggerfish::server::api {
+namespace {
+
+// The acknowledgement of an event that failed: the google.rpc.Status with
+// the same details a unary call would carry.
+void SetError(const grpc::Status& status, v1::PublishEventsResponse* response) {
+  google::rpc::Status error;
+  if (!error.ParseFromString(status.error_details())) {
+    error.set_code(status.error_code());
+    error.set_message(status.error_message());
+  }
+  *response->mutable_error() = std::move(error);
+}
+
+}  // namespace
 
 PublishEventsReactor::PublishEventsReactor(events::EventPipeline* pipeline, std::string tenant,
                                            int window)
@@ -23,10 +39,19 @@ void PublishEventsReactor::OnReadDone(bool ok) {
     return Advance(lock);
   }
   auto slot = std::make_shared<Slot>();
-  slot->response.set_event_id(request_.event().id());
   slots_.push_back(slot);
-  v1::Event event = std::move(*request_.mutable_event());
+  v1::PublishEventRequest request;
+  const bool parsed = ParseMessage(request_, &request);
+  request_.Clear();
+  if (!parsed) {
+    SetError(MalformedRequestStatus("/triggerfish.v1.EventService/PublishEvents"), &slot->response);
+    slot->ready = true;
+    reading_ = false;
+    return Advance(lock);
+  }
+  slot->response.set_event_id(request.event().id());
   lock.unlock();
+  v1::Event event = std::move(*request.mutable_event());
   // The next read starts only after this event has started, so the events of
   // a stream enter the pipeline in the order they were sent. The result may
   // come at once (an invalid event, a stored duplicate), on this thread.
@@ -43,13 +68,7 @@ void PublishEventsReactor::OnResult(const std::shared_ptr<Slot>& slot,
   if (result.ok()) {
     *slot->response.mutable_result() = std::move(*result);
   } else {
-    const grpc::Status status = ToGrpcStatus(result.status());
-    google::rpc::Status error;
-    if (!error.ParseFromString(status.error_details())) {
-      error.set_code(status.error_code());
-      error.set_message(status.error_message());
-    }
-    *slot->response.mutable_error() = std::move(error);
+    SetError(ToGrpcStatus(result.status()), &slot->response);
   }
   std::unique_lock lock(mu_);
   slot->ready = true;
@@ -70,7 +89,7 @@ void PublishEventsReactor::Advance(std::unique_lock<std::mutex>& lock) {
   const bool write = !writing_ && !write_failed_ && !slots_.empty() && slots_.front()->ready;
   if (write) {
     writing_ = true;
-    writing_response_ = std::move(slots_.front()->response);
+    SerializeMessage(slots_.front()->response, &writing_response_);
     slots_.pop_front();
   }
   if (write_failed_) {
@@ -98,8 +117,7 @@ void PublishEventsReactor::Advance(std::unique_lock<std::mutex>& lock) {
 namespace {
 
 // A stream refused before its first read (e.g. not authorized).
-class RejectedStream final
-    : public grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse> {
+class RejectedStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   explicit RejectedStream(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
@@ -107,8 +125,8 @@ class RejectedStream final
 
 }  // namespace
 
-grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse>*
-PublishEventsReactor::Reject(const grpc::Status& status) {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* PublishEventsReactor::Reject(
+    const grpc::Status& status) {
   return new RejectedStream(status);
 }
 

@@ -7,13 +7,16 @@
 // beyond that the reactor stops reading, and HTTP/2 flow control pushes back
 // on the client. A write that fails (the client went away) ends the stream
 // with CANCELLED once every started event has been answered by the pipeline;
-// started events are committed either way.
+// started events are committed either way. Messages are parsed here: one
+// that does not parse is answered with INVALID_ARGUMENT (and no event id)
+// and the stream goes on.
 
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/events/event_pipeline.h"
 #include "triggerfish/v1/event_service.pb.h"
@@ -21,13 +24,13 @@
 namespace triggerfish::server::api {
 
 class PublishEventsReactor final
-    : public grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // Deletes itself when the stream is done.
   PublishEventsReactor(events::EventPipeline* pipeline, std::string tenant, int window);
 
   // A stream that ends at once with `status`.
-  static grpc::ServerBidiReactor<v1::PublishEventRequest, v1::PublishEventsResponse>* Reject(
+  static grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Reject(
       const grpc::Status& status);
 
   void OnReadDone(bool ok) override;
@@ -49,8 +52,8 @@ class PublishEventsReactor final
   const size_t window_;
 
   std::mutex mu_;
-  v1::PublishEventRequest request_;
-  v1::PublishEventsResponse writing_response_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer writing_response_;
   std::deque<std::shared_ptr<Slot>> slots_;  // unacknowledged events, in read order
   bool reading_ = false;                     // a read is outstanding
   bool reads_done_ = false;                  // the client half-closed, or reads failed

@@ -10,8 +10,10 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
+#include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/integration/test_client.h"
@@ -150,6 +152,49 @@ class MalformedInputTest : public ::testing::Test {
     call->Finish(&response, &status, reinterpret_cast<void*>(1));
     void* tag = nullptr;
     bool ok = false;
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    return status;
+  }
+
+  // Sends `messages` (raw bytes each) on one PublishEvents stream, half-closes
+  // and returns the acknowledgements and the stream's status.
+  grpc::Status RawStream(const std::vector<std::string>& messages,
+                         std::vector<v1::PublishEventsResponse>* acks) {
+    grpc::GenericStub stub(server_.Channel());
+    grpc::CompletionQueue cq;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto call = stub.PrepareCall(&context, "/triggerfish.v1.EventService/PublishEvents", &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    auto wait = [&] { return cq.Next(&tag, &ok) && ok; };
+    call->StartCall(reinterpret_cast<void*>(1));
+    EXPECT_TRUE(wait());
+    for (const std::string& bytes : messages) {
+      grpc::Slice slice(bytes);
+      grpc::ByteBuffer message(&slice, 1);
+      call->Write(message, reinterpret_cast<void*>(2));
+      EXPECT_TRUE(wait());
+    }
+    call->WritesDone(reinterpret_cast<void*>(3));
+    EXPECT_TRUE(wait());
+    while (true) {
+      grpc::ByteBuffer bytes;
+      call->Read(&bytes, reinterpret_cast<void*>(4));
+      if (!wait()) break;
+      std::vector<grpc::Slice> slices;
+      EXPECT_TRUE(bytes.Dump(&slices).ok());
+      std::string flat;
+      for (const auto& slice : slices) {
+        flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+      acks->emplace_back().ParseFromString(flat);
+    }
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(5));
     EXPECT_TRUE(cq.Next(&tag, &ok));
     cq.Shutdown();
     while (cq.Next(&tag, &ok)) {
@@ -671,4 +716,29 @@ TEST_F(MalformedInputTest, EmptyIdsAreInvalidNotNotFound) {
 }
 
 }  // namespace
+TEST_F(MalformedInputTest, AMessageThatDoesNotParseFailsAloneInAStream) {
+  auto event = [](const std::string& id) {
+    v1::PublishEventRequest request;
+    *request.mutable_event() = BaseEvent(id);
+    return request.SerializeAsString();
+  };
+  v1::PublishEventRequest bad;
+  *bad.mutable_event() = BaseEvent("stream-bad");
+  bad.mutable_event()->mutable_ticket()->set_subject("PLACEHOLDER!");
+  std::string bad_bytes = bad.SerializeAsString();
+  bad_bytes.replace(bad_bytes.find("PLACEHOLDER!"), 12, "\xff\xfe\xc3\x28 bad! \xa0\xa1");
+
+  std::vector<v1::PublishEventsResponse> acks;
+  const grpc::Status status = RawStream({event("stream-1"), bad_bytes, event("stream-2")}, &acks);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(acks.size(), 3u);
+  EXPECT_EQ(acks[0].event_id(), "stream-1");
+  EXPECT_TRUE(acks[0].has_result()) << acks[0].error().message();
+  EXPECT_EQ(acks[1].event_id(), "");
+  EXPECT_EQ(acks[1].error().code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(acks[1].error().message(), ::testing::HasSubstr("cannot parse"));
+  EXPECT_EQ(acks[2].event_id(), "stream-2");
+  EXPECT_TRUE(acks[2].has_result()) << acks[2].error().message();
+}
+
 }  // namespace triggerfish
