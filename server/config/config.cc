@@ -259,6 +259,9 @@ absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, Se
       }
     } else if (key == "shutdown_grace_ms") {
       s = Read(value, key, &config->shutdown_grace_ms);
+      if (s.ok() && config->shutdown_grace_ms < 0) {
+        s = absl::InvalidArgumentError("config key \"shutdown_grace_ms\" must not be negative");
+      }
     } else if (key == "grpc") {
       s = ReadGrpcOptions(value, &config->grpc);
     } else if (key == "auth") {

@@ -47,8 +47,10 @@
 //             max_event_types: 32, max_regex_length: 1024, regex_max_mem: 1048576,
 //             max_value_length: 4096, max_list_values: 1000, max_rule_bytes: 262144,
 //             max_rules_per_tenant: 20000, max_event_bytes: 1048576 }
-//   Every number above must be positive (docs/limits.md lists what each
-//   limit does and what a client sees when it is exceeded).
+//   Every number above must be positive, except the grpc: values, where 0
+//   turns a setting off, and shutdown_grace_ms (0: cancel calls at once)
+//   (docs/limits.md lists what each limit does and what a client sees when
+//   it is exceeded).
 //   auth: {enabled: false,         # off: every caller is tenant "default" with every role
 //          tokens: [{name: "helpdesk-prod", sha256: "<64 hex digits of the token's SHA-256>",
 //                    tenant: "acme", roles: [admin, publisher, reader]}]}

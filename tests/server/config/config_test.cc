@@ -107,6 +107,7 @@ TEST_F(ConfigTest, GrpcErrorsNameTheKey) {
       {"grpc: {max_conection_age_ms: 1000}\n", "unknown config key \"grpc.max_conection_age_ms\""},
       {"grpc: 5\n", "config key \"grpc\" must be a mapping"},
       {"shutdown_grace_ms: later\n", "config key \"shutdown_grace_ms\" has the wrong type"},
+      {"shutdown_grace_ms: -1\n", "config key \"shutdown_grace_ms\" must not be negative"},
   };
   for (const auto& c : cases) {
     ServerConfig config;
