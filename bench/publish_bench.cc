@@ -454,6 +454,7 @@ int Run(const Options& options) {
 
   server::ServerConfig config;
   config.listen = "127.0.0.1:0";
+  config.admin_listen = "127.0.0.1:0";  // metrics on, as in production; any free port
   config.store_path = (dir.path() / "bench.db").string();
   config.plugin_dirs = {TF_BUNDLED_PLUGIN_DIR};
   config.log_level = "warn";

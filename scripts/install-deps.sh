@@ -18,6 +18,8 @@ packages=(
   # authentication: SHA-256 of bearer tokens (libcrypto); the openssl command
   # creates tokens and the test certificates of the TLS tests
   libssl-dev openssl
+  # Prometheus /metrics on the admin HTTP port (prometheus-cpp core + pull)
+  prometheus-cpp-dev
   # email plugin: SMTP client, Mustache templates, loopback SMTP sink for its tests
   libcurl4-openssl-dev libkainjow-mustache-dev python3-aiosmtpd
   # test tooling: Python gRPC client for integration tests

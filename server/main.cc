@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "server/observability/logging.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 
@@ -15,7 +16,7 @@ int main(int argc, char** argv) {
   using triggerfish::server::ServerConfig;
   CLI::App app{"triggerfishd: customer-service automation engine (gRPC)"};
   std::string config_file;
-  std::string listen, store, log_level, seed_rules;
+  std::string listen, store, log_level, log_format, admin_listen, seed_rules;
   std::vector<std::string> plugin_dirs;
   int grace_ms = 0;
   app.add_option("--config", config_file,
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
                  "SQLite database file (default triggerfish.db in the working directory)");
   app.add_option("--plugin-dir", plugin_dirs, "directory of action plugins (repeatable)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error (default info)");
+  app.add_option("--log-format", log_format, "plain or json (default plain)");
+  app.add_option("--admin-listen", admin_listen,
+                 "admin HTTP address serving /metrics (default 0.0.0.0:9090; \"\" disables; "
+                 "port 0 picks one)");
   app.add_option("--seed-rules", seed_rules,
                  "YAML rules created for tenant 'default' when it has no rules");
   auto* grace_flag =
@@ -59,6 +64,8 @@ int main(int argc, char** argv) {
   if (!seed_rules.empty()) config.seed_rules = seed_rules;
   if (grace_flag->count() > 0) config.shutdown_grace_ms = grace_ms;
   grace_ms = config.shutdown_grace_ms;
+  if (!log_format.empty()) config.log_format = log_format;
+  if (app.count("--admin-listen") > 0) config.admin_listen = admin_listen;
 
   const auto level = spdlog::level::from_str(config.log_level);
   if (level == spdlog::level::off && config.log_level != "off") {
@@ -66,6 +73,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(level);
+  const auto format = triggerfish::server::observability::ParseLogFormat(config.log_format);
+  if (!format.ok()) {
+    std::cerr << "triggerfishd: " << format.status().message() << "\n";
+    return 2;
+  }
+  triggerfish::server::observability::SetLogFormat(*format);
   for (const auto& name : ignored_env) {
     if (name != "TRIGGERFISH_CONFIG") {
       spdlog::info("environment variable {} names no config key; ignored", name);

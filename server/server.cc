@@ -29,6 +29,9 @@
 #include "server/jobs/automation_scheduler.h"
 #include "server/jobs/outbox_worker.h"
 #include "server/jobs/timer_scheduler.h"
+#include "server/observability/admin_server.h"
+#include "server/observability/metrics.h"
+#include "server/observability/rpc_interceptor.h"
 #include "server/plugins/plugin_host.h"
 #include "server/rules/rule_manager.h"
 #include "server/store/sqlite_store.h"
@@ -107,6 +110,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   // every lock for a check that only aborts.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<Server> server(new Server());
+  server->metrics_ = std::make_unique<observability::Metrics>();
+  observability::Metrics* metrics = server->metrics_.get();
   auto store = store::SqliteStore::Open(config.store_path);
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
@@ -128,7 +133,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (auto s = server->plugin_host_->LoadAll(); !s.ok()) return s;
   server->catalog_ = std::make_unique<actions::PluginActionCatalog>(
       server->plugin_host_.get(), server->host_services_.get(),
-      std::chrono::milliseconds(config.inline_action_timeout_ms));
+      std::chrono::milliseconds(config.inline_action_timeout_ms), metrics);
   server->rules_ = std::make_unique<rules::RuleManager>(server->store_.get(),
                                                         server->catalog_.get(), config.limits);
   if (auto s = server->rules_->Load(); !s.ok()) return s;
@@ -146,7 +151,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->rule_service_ = std::make_unique<api::RuleService>(auth, server->rules_.get());
   if (auto s = server->store_->ReclaimLeases(); !s.ok()) return s;
   server->committer_ =
-      std::make_unique<events::GroupCommitter>(server->store_.get(), config.commit_batch);
+      std::make_unique<events::GroupCommitter>(server->store_.get(), config.commit_batch, metrics);
   jobs::OutboxOptions outbox;
   outbox.threads = config.outbox.threads;
   outbox.max_attempts = config.outbox.max_attempts;
@@ -154,11 +159,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   outbox.max_backoff = std::chrono::milliseconds(config.outbox.max_backoff_ms);
   outbox.action_timeout = std::chrono::milliseconds(config.outbox.action_timeout_ms);
   outbox.lease = outbox.action_timeout * 2;
+  outbox.metrics = metrics;
   server->outbox_ = std::make_unique<jobs::OutboxWorkers>(
       server->store_.get(), server->plugin_host_.get(), server->host_services_.get(), outbox);
   events::EventPipeline::Options pipeline_options;
   jobs::OutboxWorkers* workers = server->outbox_.get();
   pipeline_options.on_deferred_queued = [workers] { workers->Notify(); };
+  pipeline_options.metrics = metrics;
   server->pipeline_ = std::make_unique<events::EventPipeline>(
       server->rules_.get(), server->catalog_.get(), server->host_services_.get(),
       server->committer_.get(), std::move(pipeline_options));
@@ -179,6 +186,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
       std::make_unique<api::AgentService>(auth, server->store_.get(), server->agent_cache_.get());
   server->plugin_service_ =
       std::make_unique<api::PluginService>(auth, server->plugin_host_.get(), server->store_.get());
+
+  if (!config.admin_listen.empty()) {
+    auto admin =
+        observability::AdminServer::Start(config.admin_listen, metrics, server->store_.get());
+    if (!admin.ok()) return admin.status();
+    server->admin_ = std::move(*admin);
+    // Tests and scripts that ask for port 0 wait for this line.
+    spdlog::info("admin HTTP server (/metrics) listening on port {}", server->admin_->port());
+  }
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -204,6 +220,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.RegisterService(server->agent_service_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(api::NewMalformedRequestInterceptorFactory());
+  // After the one above: send hooks run in order, so this one sees the final status.
+  interceptors.push_back(observability::NewRpcObserverFactory(metrics));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (!server->grpc_server_ || server->port_ == 0) {
@@ -232,6 +250,8 @@ void Server::Wait() {
   committer_.reset();
   outbox_.reset();
 }
+
+int Server::admin_port() const { return admin_ ? admin_->port() : 0; }
 
 int64_t Server::commit_batches() const { return committer_ ? committer_->batches() : 0; }
 int64_t Server::committed_events() const { return committer_ ? committer_->events() : 0; }

@@ -52,6 +52,10 @@ class OutboxWorkers;
 class TimerScheduler;
 class AutomationScheduler;
 }  // namespace jobs
+namespace observability {
+class Metrics;
+class AdminServer;
+}  // namespace observability
 namespace api {
 class TicketService;
 class ExecutionService;
@@ -66,6 +70,8 @@ class Server {
 
   // The port the gRPC server listens on (useful with port 0).
   int port() const { return port_; }
+  // The port of the admin HTTP server (/metrics); 0 when it is disabled.
+  int admin_port() const;
 
   // Health turns NOT_SERVING, in-flight calls get until `grace` to finish,
   // then the rest are cancelled. Idempotent.
@@ -80,6 +86,8 @@ class Server {
  private:
   Server();
 
+  // First member: everything below records into it.
+  std::unique_ptr<observability::Metrics> metrics_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<actions::PluginStateCache> state_cache_;
   std::unique_ptr<actions::AgentCache> agent_cache_;
@@ -102,6 +110,8 @@ class Server {
   // Outlives grpc_server_: Watch reactors refer to it until the server ends.
   std::unique_ptr<api::HealthService> health_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Last member: scrapes read the store, so it stops first.
+  std::unique_ptr<observability::AdminServer> admin_;
   int port_ = 0;
   bool shut_down_ = false;
 };

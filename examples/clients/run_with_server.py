@@ -80,7 +80,9 @@ def main():
     port = free_port()
     address = f"{HOST}:{port}"
     command = [args.server, "--listen", address,
-               "--store", os.path.join(workdir, "triggerfish.db"), "--log-level", "info"]
+               "--store", os.path.join(workdir, "triggerfish.db"), "--log-level", "info",
+               # A free port for /metrics: clients may run concurrently.
+               "--admin-listen", f"{HOST}:0"]
     print(f"[driver] starting {' '.join(command)}", flush=True)
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,

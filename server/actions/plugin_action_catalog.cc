@@ -5,6 +5,7 @@
 #include "server/actions/host_api.h"
 #include "server/actions/plugin_json.h"
 #include "server/common/strings.h"
+#include "server/observability/metrics.h"
 
 namespace triggerfish::server::actions {
 
@@ -100,7 +101,15 @@ engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest
   execute.event_json = event;
   execute.operation_id = operation_id;
   execute.timeout = inline_timeout_;
-  return ToActionOutcome(host_->Execute(request.type, execute));
+  if (metrics_ == nullptr || request.dry_run) {
+    return ToActionOutcome(host_->Execute(request.type, execute));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  plugins::ExecuteOutcome outcome = host_->Execute(request.type, execute);
+  metrics_->ActionDuration(
+      request.type, /*deferred=*/false,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return ToActionOutcome(outcome);
 }
 
 }  // namespace triggerfish::server::actions

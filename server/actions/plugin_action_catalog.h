@@ -10,6 +10,10 @@
 #include "server/engine/action.h"
 #include "server/plugins/plugin_host.h"
 
+namespace triggerfish::server::observability {
+class Metrics;
+}
+
 namespace triggerfish::server::actions {
 
 struct HostServices;
@@ -18,9 +22,11 @@ class PluginActionCatalog final : public engine::ActionCatalog {
  public:
   // `host` must outlive the catalog. Inline actions slower than
   // `inline_timeout` fail (their result is discarded).
+  // `metrics` (may be null) times the inline actions of real events.
   PluginActionCatalog(const plugins::PluginHost* host, const HostServices* services,
-                      std::chrono::milliseconds inline_timeout)
-      : host_(host), services_(services), inline_timeout_(inline_timeout) {}
+                      std::chrono::milliseconds inline_timeout,
+                      observability::Metrics* metrics = nullptr)
+      : host_(host), services_(services), inline_timeout_(inline_timeout), metrics_(metrics) {}
 
   std::optional<engine::ActionMode> ModeOf(std::string_view type) const override;
   void ValidateParams(std::string_view type, const google::protobuf::Struct& params,
@@ -33,6 +39,7 @@ class PluginActionCatalog final : public engine::ActionCatalog {
   const plugins::PluginHost* host_;
   const HostServices* services_;
   std::chrono::milliseconds inline_timeout_;
+  observability::Metrics* metrics_;
 };
 
 // Converts a JSON Pointer ("/tags/0") to a field path suffix (".tags[0]").

@@ -8,6 +8,7 @@
 #include "server/api/status.h"
 #include "server/common/strings.h"
 #include "server/engine/event_validator.h"
+#include "server/observability/trace_context.h"
 
 namespace triggerfish::server::api {
 
@@ -79,7 +80,8 @@ grpc::ServerUnaryReactor* EventService::PublishEvent(grpc::CallbackServerContext
                           if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
                           SerializeMessage(*result, response_bytes);
                           reactor->Finish(grpc::Status::OK);
-                        });
+                        },
+                        std::nullopt, observability::TraceIdOf(*context));
   return reactor;
 }
 
@@ -87,7 +89,8 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* EventService::Publi
     grpc::CallbackServerContext* context) {
   auto caller = auth_->Authorize(*context, Method::kPublishEvents);
   if (!caller.ok()) return PublishEventsReactor::Reject(ToGrpcStatus(caller.status()));
-  return new PublishEventsReactor(pipeline_, (*caller)->tenant, stream_window_);
+  return new PublishEventsReactor(pipeline_, (*caller)->tenant, stream_window_,
+                                  observability::TraceIdOf(*context));
 }
 
 }  // namespace triggerfish::server::api

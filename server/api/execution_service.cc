@@ -27,6 +27,7 @@ void Fill(const store::ExecutionRow& row, v1::Execution* out) {
   out->set_mode(static_cast<v1::ActionMode>(row.mode));
   out->set_status(static_cast<v1::ExecutionStatus>(row.status));
   out->set_operation_id(row.operation_id);
+  out->set_trace_id(row.trace_id);
   out->set_error(row.error);
   for (const auto& a : row.attempt_rows) {
     v1::Attempt* attempt = out->add_attempts();

@@ -25,8 +25,11 @@ void SetError(const grpc::Status& status, v1::PublishEventsResponse* response) {
 }  // namespace
 
 PublishEventsReactor::PublishEventsReactor(events::EventPipeline* pipeline, std::string tenant,
-                                           int window)
-    : pipeline_(pipeline), tenant_(std::move(tenant)), window_(window < 1 ? 1 : window) {
+                                           int window, std::string trace_id)
+    : pipeline_(pipeline),
+      tenant_(std::move(tenant)),
+      trace_id_(std::move(trace_id)),
+      window_(window < 1 ? 1 : window) {
   reading_ = true;
   StartRead(&request_);
 }
@@ -55,9 +58,10 @@ void PublishEventsReactor::OnReadDone(bool ok) {
   // The next read starts only after this event has started, so the events of
   // a stream enter the pipeline in the order they were sent. The result may
   // come at once (an invalid event, a stored duplicate), on this thread.
-  pipeline_->StartAsync(tenant_, std::move(event), [this, slot](events::PublishResult result) {
-    OnResult(slot, std::move(result));
-  });
+  pipeline_->StartAsync(
+      tenant_, std::move(event),
+      [this, slot](events::PublishResult result) { OnResult(slot, std::move(result)); },
+      std::nullopt, trace_id_);
   lock.lock();
   reading_ = false;
   Advance(lock);

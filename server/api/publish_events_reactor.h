@@ -26,8 +26,10 @@ namespace triggerfish::server::api {
 class PublishEventsReactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  // Deletes itself when the stream is done.
-  PublishEventsReactor(events::EventPipeline* pipeline, std::string tenant, int window);
+  // Deletes itself when the stream is done. Every event of the stream gets
+  // `trace_id` (the stream's W3C trace id, or "").
+  PublishEventsReactor(events::EventPipeline* pipeline, std::string tenant, int window,
+                       std::string trace_id = {});
 
   // A stream that ends at once with `status`.
   static grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Reject(
@@ -49,6 +51,7 @@ class PublishEventsReactor final
 
   events::EventPipeline* const pipeline_;
   const std::string tenant_;
+  const std::string trace_id_;
   const size_t window_;
 
   std::mutex mu_;

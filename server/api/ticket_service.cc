@@ -16,6 +16,7 @@ using google::protobuf::util::TimeUtil;
 void Fill(store::TicketRow row, v1::TicketRecord* out) {
   *out->mutable_ticket() = std::move(row.ticket);
   out->set_last_event_id(row.last_event_id);
+  out->set_last_event_trace_id(row.last_event_trace_id);
   *out->mutable_last_event_time() = TimeUtil::MicrosecondsToTimestamp(row.last_event_us);
   for (auto& id : row.fired_rule_ids) out->add_fired_rule_ids(std::move(id));
   *out->mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row.updated_us);

@@ -221,6 +221,10 @@ absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, Se
       }
     } else if (key == "log_level") {
       s = Read(value, key, &config->log_level);
+    } else if (key == "log_format") {
+      s = Read(value, key, &config->log_format);
+    } else if (key == "admin_listen") {
+      s = Read(value, key, &config->admin_listen);
     } else if (key == "seed_rules") {
       s = Read(value, key, &config->seed_rules);
     } else if (key == "max_message_bytes") {

@@ -23,6 +23,9 @@
 //   skip_bad_plugins: false        # start without a plugin that fails to load
 //   inline_action_timeout_ms: 1000 # an inline action slower than this fails
 //   log_level: "info"              # trace, debug, info, warn, error
+//   log_format: "plain"            # plain or json (one JSON object per line)
+//   admin_listen: "0.0.0.0:9090"   # admin HTTP (Prometheus /metrics); "" disables,
+//                                  # port 0 picks one (logged)
 //   seed_rules: "rules.yaml"       # rules created for tenant "default" when it has none
 //   max_message_bytes: 4194304     # largest gRPC message accepted
 //   shutdown_grace_ms: 10000       # on SIGTERM, time in-flight calls get to finish
@@ -92,6 +95,9 @@ struct ServerConfig {
     int action_timeout_ms = 30000;
   } outbox;
   std::string log_level = "info";
+  std::string log_format = "plain";
+  // Empty: no admin HTTP server.
+  std::string admin_listen = "0.0.0.0:9090";
   std::string seed_rules;
   int max_message_bytes = 4 * 1024 * 1024;
   int shutdown_grace_ms = 10000;

@@ -9,6 +9,8 @@
 #include "server/common/strings.h"
 #include "server/common/violations.h"
 #include "server/engine/event_validator.h"
+#include "server/observability/metrics.h"
+#include "server/observability/trace_context.h"
 #include "spdlog/spdlog.h"
 #include "triggerfish/v1/execution_service.pb.h"
 
@@ -56,6 +58,20 @@ EventPipeline::EventPipeline(rules::RuleManager* rules, const engine::ActionCata
       committer_(committer),
       options_(std::move(options)) {}
 
+void EventPipeline::CountFired(const std::string& tenant,
+                               const v1::PublishEventResponse& response) const {
+  using observability::ActionStatus;
+  for (const v1::FiredRule& fired : response.fired_rules()) {
+    options_.metrics->RuleFired(tenant, fired.rule_id());
+    for (const v1::ActionResult& action : fired.actions()) {
+      options_.metrics->ActionExecuted(
+          action.type(), action.status() == v1::ACTION_STATUS_QUEUED      ? ActionStatus::kQueued
+                         : action.status() == v1::ACTION_STATUS_SUCCEEDED ? ActionStatus::kSucceeded
+                                                                          : ActionStatus::kFailed);
+    }
+  }
+}
+
 absl::Status EventPipeline::LoadCommittedIds() {
   return store_->ForEachEventId(
       [this](std::string_view tenant, std::string_view id) { committed_ids_.Add(tenant, id); });
@@ -88,6 +104,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
 
   v1::PublishEventResponse& response = commit.response;
   response.set_event_id(event.id());
+  response.set_trace_id(event.trace_id());
   for (const v1::FiredRule& fired : result.fired_rules) {
     commit.fired_rule_ids.push_back(fired.rule_id());
     for (const v1::ActionResult& action : fired.actions()) {
@@ -101,6 +118,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
       x.action_type = action.type();
       x.operation_id = StrCat(event.id(), "/", fired.rule_id(), "/", action.index());
       x.created_us = now;
+      x.trace_id = event.trace_id();
       if (action.status() == v1::ACTION_STATUS_QUEUED) {
         x.mode = v1::ACTION_MODE_DEFERRED;
         x.status = v1::EXECUTION_STATUS_QUEUED;
@@ -137,6 +155,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
   if (!work.timer_changes().empty()) {
     if (event.causation_ids_size() >= kMaxCausationDepth) {
       ++dropped_by_causation_;
+      if (options_.metrics != nullptr) options_.metrics->EventDroppedByCausation();
       spdlog::warn(
           "tenant {} event {}: causation chain of {} events reached the limit of {}; the {} "
           "timer changes its actions made are dropped",
@@ -156,6 +175,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
         t.event_type = change.event_type;
         t.payload_json = change.payload_json;
         t.causation_ids = causation;
+        t.trace_id = event.trace_id();
         t.cancel = change.cancel;
         commit.timers.push_back(std::move(t));
       }
@@ -165,22 +185,41 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
 }
 
 std::shared_future<PublishResult> EventPipeline::Start(const std::string& tenant, v1::Event event,
-                                                       std::optional<Internal> internal) {
+                                                       std::optional<Internal> internal,
+                                                       std::string trace_id) {
   auto promise = std::make_shared<std::promise<PublishResult>>();
   std::shared_future<PublishResult> future = promise->get_future().share();
   StartAsync(
       tenant, std::move(event),
       [promise](PublishResult result) { promise->set_value(std::move(result)); },
-      std::move(internal));
+      std::move(internal), std::move(trace_id));
   return future;
 }
 
 void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done done,
-                               std::optional<Internal> internal) {
+                               std::optional<Internal> internal, std::string trace_id) {
+  using observability::EventOutcome;
+  observability::EventSource source = observability::EventSource::kApi;
+  if (internal) {
+    source = internal->automation ? observability::EventSource::kAutomation
+                                  : observability::EventSource::kTimer;
+  }
+  observability::Metrics* metrics = options_.metrics;
+  auto count = [metrics, source](EventOutcome outcome) {
+    if (metrics != nullptr) metrics->EventEvaluated(source, outcome);
+  };
+  // trace_id is output only: what a client sent is ignored (and not
+  // counted against the size limit).
+  event.clear_trace_id();
   Violations violations;
   engine::ValidateEvent(event, "event.", rules_->limits().max_event_bytes, &violations);
-  if (!violations.empty()) return done(violations.ToStatus("invalid event"));
+  if (!violations.empty()) {
+    count(EventOutcome::kRejected);
+    return done(violations.ToStatus("invalid event"));
+  }
   if (!event.has_occurred_at()) *event.mutable_occurred_at() = TimeUtil::GetCurrentTime();
+  event.set_trace_id(std::move(trace_id));
+  observability::ScopedTraceId trace(event.trace_id());
 
   const FlightKey key(tenant, event.id());
   // A request with the same id that is being committed, or was a moment
@@ -204,11 +243,20 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
   // read may wait for a commit in progress.
   if (committed_ids_.MightContain(tenant, event.id())) {
     auto stored = store_->FindEvent(tenant, event.id());
-    if (!stored.ok()) return done(stored.status());
-    if (stored->has_value()) return done(AsDuplicate(std::move(**stored)));
+    if (!stored.ok()) {
+      count(EventOutcome::kFailed);
+      return done(stored.status());
+    }
+    if (stored->has_value()) {
+      count(EventOutcome::kDuplicate);
+      return done(AsDuplicate(std::move(**stored)));
+    }
   }
   std::lock_guard tenant_lock(TenantLock(tenant));
-  if (join_flight()) return;
+  if (join_flight()) {
+    count(EventOutcome::kDuplicate);
+    return;
+  }
 
   auto rule_set = rules_->Snapshot(tenant);
   actions::UnitOfWork work(tenant, state_, /*dry_run=*/false);
@@ -226,6 +274,7 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
       for (const auto& id : commit.fired_rule_ids) latched.push_back(id);
       if (commit.fired_rule_ids.empty() && latched == internal->previous_latched) {
         // A tick that changes nothing is not stored.
+        count(EventOutcome::kUnchanged);
         return done(std::move(commit.response));
       }
       commit.latched_rule_ids = std::move(latched);
@@ -246,8 +295,11 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
     inflight_[key] = flight;
   }
   committer_->Submit(
-      std::move(commit), [this, flight, key, queued_deferred,
+      std::move(commit), [this, flight, key, queued_deferred, count,
                           done = std::move(done)](store::CommitOutcome outcome) mutable {
+        if (outcome.status.ok() && !outcome.duplicate && options_.metrics != nullptr) {
+          CountFired(key.first, outcome.response);  // before the response moves on
+        }
         PublishResult result = outcome.status.ok() ? PublishResult(std::move(outcome.response))
                                                    : PublishResult(outcome.status);
         if (!outcome.status.ok() || outcome.duplicate) {
@@ -256,8 +308,10 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
           // first event and its response. Either way this cycle's state
           // writes, already in the cache, are not durable.
           state_->Invalidate(key.first);
-        } else if (queued_deferred && options_.on_deferred_queued) {
-          options_.on_deferred_queued();
+          count(outcome.status.ok() ? EventOutcome::kDuplicate : EventOutcome::kFailed);
+        } else {
+          count(EventOutcome::kCommitted);
+          if (queued_deferred && options_.on_deferred_queued) options_.on_deferred_queued();
         }
         std::vector<Done> waiters;
         {

@@ -30,6 +30,10 @@
 #include "server/rules/rule_manager.h"
 #include "server/store/store.h"
 
+namespace triggerfish::server::observability {
+class Metrics;
+}
+
 namespace triggerfish::server::events {
 
 using PublishResult = absl::StatusOr<v1::PublishEventResponse>;
@@ -43,6 +47,8 @@ class EventPipeline {
     // Called (from the committer thread) after a commit queued deferred
     // actions, so that the outbox workers wake up.
     std::function<void()> on_deferred_queued;
+    // Counts events by outcome, rules fired and actions run; may be null.
+    observability::Metrics* metrics = nullptr;
   };
 
   // Every pointer must outlive the pipeline.
@@ -67,21 +73,25 @@ class EventPipeline {
   using Done = std::function<void(PublishResult)>;
 
   // Runs `event` for `tenant`, commits it and calls `done` with the result.
-  // `internal` is set for events Triggerfish emits.
+  // `internal` is set for events Triggerfish emits. `trace_id` (W3C, ""
+  // when unknown) replaces the event's output-only trace_id and is stored
+  // with the event, its executions and its timers; the cycle's log lines
+  // carry it.
   void StartAsync(const std::string& tenant, v1::Event event, Done done,
-                  std::optional<Internal> internal = {});
+                  std::optional<Internal> internal = {}, std::string trace_id = {});
 
   // StartAsync with a future, ready once the commit is durable.
   std::shared_future<PublishResult> Start(const std::string& tenant, v1::Event event,
-                                          std::optional<Internal> internal = {});
+                                          std::optional<Internal> internal = {},
+                                          std::string trace_id = {});
 
   // Loads the ids of the committed events into the duplicate filter; call
   // once before publishing.
   absl::Status LoadCommittedIds();
 
   // Start(...).get().
-  PublishResult Publish(const std::string& tenant, v1::Event event) {
-    return Start(tenant, std::move(event)).get();
+  PublishResult Publish(const std::string& tenant, v1::Event event, std::string trace_id = {}) {
+    return Start(tenant, std::move(event), std::nullopt, std::move(trace_id)).get();
   }
 
   // Events dropped because their causation chain was too long.
@@ -89,6 +99,8 @@ class EventPipeline {
 
  private:
   std::mutex& TenantLock(const std::string& tenant);
+  // Counts the rules and actions of a committed event (metrics set).
+  void CountFired(const std::string& tenant, const v1::PublishEventResponse& response) const;
   store::EventCommit BuildCommit(const std::string& tenant, const v1::Event& event,
                                  engine::CycleResult& result, actions::UnitOfWork& work);
 

@@ -4,11 +4,14 @@
 #include <chrono>
 #include <vector>
 
+#include "server/observability/metrics.h"
+
 namespace triggerfish::server::events {
 
-GroupCommitter::GroupCommitter(store::Store* store, int max_batch)
+GroupCommitter::GroupCommitter(store::Store* store, int max_batch, observability::Metrics* metrics)
     : store_(store),
       max_batch_(max_batch),
+      metrics_(metrics),
       thread_([this] { Loop(); }),
       reply_thread_([this] { ReplyLoop(); }) {}
 
@@ -69,7 +72,13 @@ void GroupCommitter::Loop() {
     std::vector<store::EventCommit*> commits;
     commits.reserve(batch.size());
     for (auto& item : batch) commits.push_back(&item.commit);
+    const auto start = std::chrono::steady_clock::now();
     std::vector<store::CommitOutcome> outcomes = store_->CommitEvents(commits);
+    if (metrics_ != nullptr) {
+      metrics_->CommitDone(
+          batch.size(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     {
       std::lock_guard lock(mu_);
       ++batches_;

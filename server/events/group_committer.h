@@ -16,14 +16,18 @@
 
 #include "server/store/store.h"
 
+namespace triggerfish::server::observability {
+class Metrics;
+}
+
 namespace triggerfish::server::events {
 
 class GroupCommitter {
  public:
   using Done = std::function<void(store::CommitOutcome)>;
 
-  // `store` must outlive the committer.
-  GroupCommitter(store::Store* store, int max_batch);
+  // `store` (and `metrics`, which may be null) must outlive the committer.
+  GroupCommitter(store::Store* store, int max_batch, observability::Metrics* metrics = nullptr);
   // Commits everything submitted, then stops.
   ~GroupCommitter();
 
@@ -49,6 +53,7 @@ class GroupCommitter {
 
   store::Store* store_;
   const int max_batch_;
+  observability::Metrics* const metrics_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;

@@ -7,6 +7,8 @@
 
 #include "server/actions/host_api.h"
 #include "server/common/strings.h"
+#include "server/observability/metrics.h"
+#include "server/observability/trace_context.h"
 #include "spdlog/spdlog.h"
 #include "triggerfish/v1/execution_service.pb.h"
 
@@ -75,6 +77,9 @@ void OutboxWorkers::Loop() {
 }
 
 void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
+  // This attempt's log lines (and the plugin's, below) belong to the trace
+  // of the event that queued the action.
+  observability::ScopedTraceId trace(row.trace_id);
   const int number = row.attempts + 1;
   if (number - row.attempt_base > options_.max_attempts) {
     // Only attempts that never finished (the process died during them, e.g.
@@ -110,6 +115,7 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
   const plugins::PluginHost* host = host_;
   const auto timeout = options_.action_timeout;
   std::packaged_task<plugins::ExecuteOutcome()> task([call, host, timeout, number] {
+    observability::ScopedTraceId trace(call->row.trace_id);
     plugins::ExecuteRequest request;
     request.ctx = &call->ctx;
     request.params_json = call->row.params_json;
@@ -132,6 +138,7 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
   }
   attempt.end_us = NowMicros();
 
+  observability::ActionStatus counted = observability::ActionStatus::kSucceeded;
   int status = v1::EXECUTION_STATUS_SUCCEEDED;
   int64_t next_attempt_us = 0;
   std::string output;
@@ -144,6 +151,7 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
     if (outcome.code == plugins::ResultCode::kRetryable && budget_left) {
       attempt.status = v1::EXECUTION_STATUS_FAILED;
       status = v1::EXECUTION_STATUS_QUEUED;
+      counted = observability::ActionStatus::kRetrying;
       static thread_local std::mt19937_64 rng{std::random_device{}()};
       const int64_t cap_us = Backoff(options_, number + 1).count() * 1000;
       // "Equal jitter": anywhere in [cap/2, cap], so that retries of many
@@ -153,9 +161,15 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
     } else {
       attempt.status = v1::EXECUTION_STATUS_DEAD;
       status = v1::EXECUTION_STATUS_DEAD;
+      counted = observability::ActionStatus::kDead;
       spdlog::warn("execution {} ({} of rule {}) is dead after attempt {}: {}", row.id,
                    row.action_type, row.rule_id, number, attempt.error);
     }
+  }
+  if (options_.metrics != nullptr) {
+    options_.metrics->ActionExecuted(row.action_type, counted);
+    options_.metrics->ActionDuration(row.action_type, /*deferred=*/true,
+                                     static_cast<double>(attempt.end_us - attempt.start_us) / 1e6);
   }
   if (auto s = store_->FinishAttempt(row.id, attempt, status, next_attempt_us, output); !s.ok()) {
     // The lease will expire and the execution will be attempted again.

@@ -21,6 +21,10 @@
 #include "server/plugins/plugin_host.h"
 #include "server/store/store.h"
 
+namespace triggerfish::server::observability {
+class Metrics;
+}
+
 namespace triggerfish::server::jobs {
 
 struct OutboxOptions {
@@ -35,6 +39,8 @@ struct OutboxOptions {
   std::chrono::milliseconds lease{60000};
   // How often idle workers look for due executions.
   std::chrono::milliseconds poll_interval{200};
+  // Attempts are counted and timed here when set; must outlive the workers.
+  observability::Metrics* metrics = nullptr;
 };
 
 class OutboxWorkers {

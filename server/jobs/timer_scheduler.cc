@@ -74,8 +74,8 @@ void TimerScheduler::FireDue() {
     }
     events::EventPipeline::Internal internal;
     internal.fired_timer = timer;
-    pending.push_back(
-        {timer, pipeline_->Start(timer.tenant, std::move(event), std::move(internal))});
+    pending.push_back({timer, pipeline_->Start(timer.tenant, std::move(event), std::move(internal),
+                                               timer.trace_id)});
   }
   for (auto& [timer, future] : pending) {
     const events::PublishResult& result = future.get();

@@ -216,6 +216,11 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (tenant, id)
     ) WITHOUT ROWID;
     )sql",
+    R"sql(
+    ALTER TABLE executions ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tickets ADD COLUMN last_event_trace_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE timers ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 // Status numbers of v1::ExecutionStatus used in SQL.
@@ -252,10 +257,10 @@ std::vector<std::string> SplitLines(const std::string& text) {
 constexpr char kExecutionColumns[] =
     "id, tenant, event_id, ticket_id, rule_id, action_index, action_type, mode, status, "
     "operation_id, error, output, patch, params, ticket, event, attempts, next_attempt_us, "
-    "created_us, updated_us, attempt_base";
+    "created_us, updated_us, attempt_base, trace_id";
 
 // Columns: snapshot, last_event_id, last_event_us, fired_rules, updated_us,
-// latched.
+// latched, last_event_trace_id.
 TicketRow ReadTicket(const Statement& q) {
   TicketRow row;
   row.ticket.ParseFromString(q.Text(0));
@@ -264,6 +269,7 @@ TicketRow ReadTicket(const Statement& q) {
   row.fired_rule_ids = SplitLines(q.Text(3));
   row.updated_us = q.Int(4);
   row.latched_rule_ids = SplitLines(q.Text(5));
+  row.last_event_trace_id = q.Text(6);
   return row;
 }
 
@@ -290,6 +296,7 @@ ExecutionRow ReadExecution(const Statement& q) {
   r.created_us = q.Int(18);
   r.updated_us = q.Int(19);
   r.attempt_base = static_cast<int>(q.Int(20));
+  r.trace_id = q.Text(21);
   return r;
 }
 
@@ -549,29 +556,31 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   if (c->response.snapshot_updated()) {
     Statement q(db_,
                 "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
-                "fired_rules, updated_us, latched, assignee_id, status) VALUES (?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET snapshot = excluded.snapshot, "
+                "fired_rules, updated_us, latched, assignee_id, status, last_event_trace_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET "
+                "snapshot = excluded.snapshot, "
                 "last_event_id = excluded.last_event_id, last_event_us = excluded.last_event_us, "
                 "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
                 "latched = excluded.latched, assignee_id = excluded.assignee_id, "
-                "status = excluded.status");
+                "status = excluded.status, last_event_trace_id = excluded.last_event_trace_id");
     q.Bind(1, c->tenant).Bind(2, e.ticket().id()).BindBlob(3, c->ticket.SerializeAsString());
     q.Bind(4, e.id()).Bind(5, snapshot_event_us).Bind(6, JoinLines(c->fired_rule_ids));
     q.Bind(7, now_us).Bind(8, JoinLines(latched)).Bind(9, c->ticket.assignee_id());
-    q.Bind(10, int64_t{c->ticket.status()});
+    q.Bind(10, int64_t{c->ticket.status()}).Bind(11, e.trace_id());
     if (q.Step() != SQLITE_DONE) return q.Error("writing ticket");
   }
   for (const ExecutionRow& x : c->executions) {
     Statement q(db_,
                 StrCat("INSERT INTO executions (", kExecutionColumns,
                        ", lease_until_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "?, ?, ?, ?, ?, 0, 0)")
+                       "?, ?, ?, ?, ?, 0, ?, 0)")
                     .c_str());
     q.Bind(1, x.id).Bind(2, c->tenant).Bind(3, x.event_id).Bind(4, x.ticket_id).Bind(5, x.rule_id);
     q.Bind(6, int64_t{x.action_index}).Bind(7, x.action_type).Bind(8, int64_t{x.mode});
     q.Bind(9, int64_t{x.status}).Bind(10, x.operation_id).Bind(11, x.error).Bind(12, x.output_json);
     q.BindBlob(13, x.patch).Bind(14, x.params_json).Bind(15, x.ticket_json).Bind(16, x.event_json);
     q.Bind(17, int64_t{x.attempts}).Bind(18, x.next_attempt_us).Bind(19, now_us).Bind(20, now_us);
+    q.Bind(21, x.trace_id);
     if (q.Step() != SQLITE_DONE) return q.Error("inserting execution");
     for (const AttemptRow& a : x.attempt_rows) {
       Statement aq(db_,
@@ -611,12 +620,14 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
     }
     Statement q(db_,
                 "INSERT INTO timers (tenant, plugin, key, ticket_id, due_us, event_type, payload, "
-                "causation, lease_until_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) "
+                "causation, lease_until_us, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) "
                 "ON CONFLICT (tenant, plugin, key) DO UPDATE SET ticket_id = excluded.ticket_id, "
                 "due_us = excluded.due_us, event_type = excluded.event_type, "
-                "payload = excluded.payload, causation = excluded.causation, lease_until_us = 0");
+                "payload = excluded.payload, causation = excluded.causation, lease_until_us = 0, "
+                "trace_id = excluded.trace_id");
     q.Bind(1, c->tenant).Bind(2, t.plugin).Bind(3, t.key).Bind(4, t.ticket_id).Bind(5, t.due_us);
     q.Bind(6, t.event_type).Bind(7, t.payload_json).Bind(8, JoinLines(t.causation_ids));
+    q.Bind(9, t.trace_id);
     if (q.Step() != SQLITE_DONE) return q.Error("writing timer");
   }
   return absl::OkStatus();
@@ -655,8 +666,8 @@ absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view
                                                                 std::string_view id) {
   std::lock_guard lock(mu_);
   Statement q(db_,
-              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
-              "FROM tickets WHERE tenant = ? AND id = ?");
+              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched, "
+              "last_event_trace_id FROM tickets WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -669,8 +680,8 @@ absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view
                                                                 int limit) {
   std::lock_guard lock(mu_);
   Statement q(db_,
-              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched "
-              "FROM tickets WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
+              "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched, "
+              "last_event_trace_id FROM tickets WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
   q.Bind(1, tenant).Bind(2, after_id).Bind(3, int64_t{limit});
   std::vector<TicketRow> out;
   int rc;
@@ -836,9 +847,10 @@ absl::StatusOr<std::vector<TimerRow>> SqliteStore::ClaimDueTimers(int64_t now_us
   std::lock_guard lock(mu_);
   std::vector<TimerRow> out;
   absl::Status status = InTransaction([&]() -> absl::Status {
-    Statement q(db_,
-                "SELECT tenant, plugin, key, ticket_id, due_us, event_type, payload, causation "
-                "FROM timers WHERE due_us <= ? AND lease_until_us <= ? ORDER BY due_us LIMIT ?");
+    Statement q(
+        db_,
+        "SELECT tenant, plugin, key, ticket_id, due_us, event_type, payload, causation, "
+        "trace_id FROM timers WHERE due_us <= ? AND lease_until_us <= ? ORDER BY due_us LIMIT ?");
     q.Bind(1, now_us).Bind(2, now_us).Bind(3, int64_t{limit});
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) {
@@ -851,6 +863,7 @@ absl::StatusOr<std::vector<TimerRow>> SqliteStore::ClaimDueTimers(int64_t now_us
       t.event_type = q.Text(5);
       t.payload_json = q.Text(6);
       t.causation_ids = SplitLines(q.Text(7));
+      t.trace_id = q.Text(8);
     }
     if (rc != SQLITE_DONE) return q.Error("claiming timers");
     for (const auto& t : out) {
@@ -888,6 +901,26 @@ absl::StatusOr<std::optional<int64_t>> SqliteStore::NextTimerDue() {
   if (q.Step() != SQLITE_ROW) return q.Error("reading timers");
   if (sqlite3_column_type(q.raw(), 0) == SQLITE_NULL) return std::nullopt;
   return q.Int(0);
+}
+
+absl::StatusOr<Backlog> SqliteStore::CountBacklog(int64_t now_us) {
+  std::lock_guard lock(mu_);
+  Backlog backlog;
+  // `status IN (3, 4)` is the partial index's own condition, so this reads
+  // the index of the outbox, not the whole audit trail.
+  Statement q(db_,
+              "SELECT status, COUNT(*) FROM executions WHERE status IN (3, 4) GROUP BY status");
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    (q.Int(0) == kQueued ? backlog.deferred_queued : backlog.deferred_running) = q.Int(1);
+  }
+  if (rc != SQLITE_DONE) return q.Error("counting deferred executions");
+  Statement t(db_, "SELECT COUNT(*) FILTER (WHERE due_us <= ?), COUNT(*) FROM timers");
+  t.Bind(1, now_us);
+  if (t.Step() != SQLITE_ROW) return t.Error("counting timers");
+  backlog.timers_due = t.Int(0);
+  backlog.timers_total = t.Int(1);
+  return backlog;
 }
 
 absl::Status SqliteStore::ReclaimLeases() {

@@ -58,6 +58,7 @@ class SqliteStore final : public Store {
   absl::Status ReleaseTimer(const TimerRow& timer) override;
   absl::Status DeleteTimer(const TimerRow& timer) override;
   absl::StatusOr<std::optional<int64_t>> NextTimerDue() override;
+  absl::StatusOr<Backlog> CountBacklog(int64_t now_us) override;
   absl::Status ReclaimLeases() override;
   absl::Status PutPluginState(std::string_view tenant, std::string_view plugin,
                               std::string_view key, std::optional<std::string> value) override;

@@ -78,6 +78,8 @@ struct ExecutionRow {
   int64_t next_attempt_us = 0;
   int64_t created_us = 0;
   int64_t updated_us = 0;
+  // W3C trace id of the event (Event.trace_id), or empty.
+  std::string trace_id;
   std::vector<AttemptRow> attempt_rows;  // filled by reads
 };
 
@@ -93,6 +95,8 @@ struct TimerRow {
   std::string payload_json;
   // Ids of the events that led to the timer, oldest first.
   std::vector<std::string> causation_ids;
+  // Trace id of the event that scheduled the timer; its event carries it.
+  std::string trace_id;
   bool cancel = false;  // in EventCommit::timers: delete instead of upsert
 };
 
@@ -107,6 +111,8 @@ struct TicketRow {
   // schedule.tick rules that fired for the ticket and whose condition has
   // held ever since (they do not fire again until it stops holding).
   std::vector<std::string> latched_rule_ids;
+  // Trace id of the event that produced the snapshot, or empty.
+  std::string last_event_trace_id;
 };
 
 // Everything one published event changes, committed atomically.
@@ -140,6 +146,14 @@ struct CommitOutcome {
   // The event id was already committed; `response` is the stored one.
   bool duplicate = false;
   v1::PublishEventResponse response;
+};
+
+// What is waiting in the store (the metrics' backlog gauges).
+struct Backlog {
+  int64_t deferred_queued = 0;   // deferred executions QUEUED
+  int64_t deferred_running = 0;  // deferred executions RUNNING (claimed)
+  int64_t timers_due = 0;        // timers with due_us <= now
+  int64_t timers_total = 0;      // every stored timer
 };
 
 struct ExecutionFilter {
@@ -246,6 +260,10 @@ class Store {
   virtual absl::Status DeleteTimer(const TimerRow& timer) = 0;
   // Earliest due time of any timer, or nullopt.
   virtual absl::StatusOr<std::optional<int64_t>> NextTimerDue() = 0;
+
+  // Counts the backlog at `now_us`. Cheap enough to call on every metrics
+  // scrape (indexed counts).
+  virtual absl::StatusOr<Backlog> CountBacklog(int64_t now_us) = 0;
 
   // At start-up: executions left RUNNING and timers left leased by a
   // previous process become claimable at once; their unfinished attempts
