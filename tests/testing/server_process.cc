@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -83,10 +85,22 @@ std::string ServerProcess::log() const {
   return text.str();
 }
 
+int ServerProcess::admin_port() const {
+  // The last start's line (a restart appends to the same log).
+  static constexpr std::string_view kLine = "admin HTTP server (/metrics) listening on port ";
+  const std::string text = log();
+  const size_t at = text.rfind(kLine);
+  if (at == std::string::npos) return 0;
+  return std::atoi(text.c_str() + at + kLine.size());
+}
+
 bool ServerProcess::Start() {
   if (port_ == 0) port_ = FreePort();
   std::vector<std::string> args = {TRIGGERFISHD_PATH, "--listen",    address(), "--store",
                                    store_path_,       "--log-level", "debug"};
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--admin-listen") == extra_args_.end()) {
+    args.insert(args.end(), {"--admin-listen", "127.0.0.1:0"});
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();
   if (pid_ == 0) {

@@ -41,6 +41,10 @@ class ServerProcess {
   bool WaitForExit(std::chrono::milliseconds timeout, int* status);
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The admin HTTP port (/metrics) the server logged, or 0. Unless the extra
+  // arguments say otherwise, the server picks a free loopback port for it
+  // (so that concurrent servers do not fight over the default 9090).
+  int admin_port() const;
   std::shared_ptr<grpc::Channel> Channel() const;
   // Credentials of Channel() (and of the health check in Start()); insecure
   // unless set, e.g. to TLS for a server configured with `tls`.

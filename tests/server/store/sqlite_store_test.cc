@@ -1147,6 +1147,77 @@ TEST_F(SqliteStoreTest, TimersAreNamespacedByTenantAndPlugin) {
 
 // --- Concurrency -------------------------------------------------------------
 
+// --- Trace ids and the backlog ----------------------------------------------
+
+TEST_F(SqliteStoreTest, TraceIdsAreStoredWithExecutionsSnapshotsAndTimers) {
+  constexpr char kTrace[] = "0af7651916cd43dd8448eb211c80319c";
+  EventCommit c = MakeCommit("E1", "T1", 1'000);
+  c.event.set_trace_id(kTrace);
+  ExecutionRow x = MakeExecution("X1", c, "r1", "email.send", kQueued);
+  x.trace_id = kTrace;
+  c.executions.push_back(x);
+  TimerRow t = MakeTimer("sla", "breach", 500);
+  t.trace_id = kTrace;
+  c.timers.push_back(t);
+  CommitOne(c);
+
+  EXPECT_EQ(Value(store_->GetExecution(kTenant, "X1"))->trace_id, kTrace);
+  EXPECT_EQ(Value(store_->GetTicket(kTenant, "T1"))->last_event_trace_id, kTrace);
+  auto claimed = Value(store_->ClaimDeferred(2'000, kLongLease, 10));
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].trace_id, kTrace);
+  auto timers = Value(store_->ClaimDueTimers(2'000, kLongLease, 10));
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0].trace_id, kTrace);
+
+  // A later event without one clears the snapshot's.
+  CommitOne(MakeCommit("E2", "T1", 2'000));
+  EXPECT_EQ(Value(store_->GetTicket(kTenant, "T1"))->last_event_trace_id, "");
+}
+
+TEST_F(SqliteStoreTest, ADatabaseWithoutTraceColumnsIsMigrated) {
+  EventCommit c = MakeCommit("E1", "T1", 1'000);
+  c.executions.push_back(MakeExecution("X1", c, "r1", "ticket.tag", kSucceeded));
+  CommitOne(c);
+  store_.reset();
+  {
+    // The schema of the version before trace ids.
+    Connection db(path_);
+    const int version = std::stoi(db.Column("PRAGMA user_version")[0]);
+    db.Exec("ALTER TABLE executions DROP COLUMN trace_id");
+    db.Exec("ALTER TABLE tickets DROP COLUMN last_event_trace_id");
+    db.Exec("ALTER TABLE timers DROP COLUMN trace_id");
+    db.Exec(("PRAGMA user_version = " + std::to_string(version - 1)).c_str());
+  }
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  // Old rows read back with no trace id; new ones keep theirs.
+  EXPECT_EQ(Value(store_->GetExecution(kTenant, "X1"))->trace_id, "");
+  EventCommit next = MakeCommit("E2", "T1", 2'000);
+  next.event.set_trace_id("4bf92f3577b34da6a3ce929d0e0e4736");
+  CommitOne(next);
+  EXPECT_EQ(Value(store_->GetTicket(kTenant, "T1"))->last_event_trace_id,
+            "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
+TEST_F(SqliteStoreTest, CountBacklogCountsTheOutboxAndTimers) {
+  EXPECT_EQ(Value(store_->CountBacklog(0)).deferred_queued, 0);
+  EventCommit c = MakeCommit("E1", "T1", 1'000);
+  c.executions.push_back(MakeExecution("X1", c, "r1", "email.send", kQueued, 100));
+  c.executions.push_back(MakeExecution("X2", c, "r1", "email.send", kQueued, 5'000));
+  c.executions.push_back(MakeExecution("X3", c, "r1", "ticket.tag", kSucceeded));
+  c.timers.push_back(MakeTimer("sla", "a", 1'000));
+  c.timers.push_back(MakeTimer("sla", "b", 3'000));
+  CommitOne(c);
+  ASSERT_EQ(Value(store_->ClaimDeferred(1'000, kLongLease, 10)).size(), 1u);  // X1 runs
+
+  Backlog backlog = Value(store_->CountBacklog(2'000));
+  EXPECT_EQ(backlog.deferred_queued, 1);   // X2 (not due yet counts too)
+  EXPECT_EQ(backlog.deferred_running, 1);  // X1
+  EXPECT_EQ(backlog.timers_due, 1);        // a
+  EXPECT_EQ(backlog.timers_total, 2);
+  EXPECT_EQ(Value(store_->CountBacklog(3'000)).timers_due, 2);
+}
+
 TEST_F(SqliteStoreTest, ConcurrentCommitsAllSucceed) {
   constexpr int kThreads = 8;
   constexpr int kEventsPerThread = 50;
