@@ -118,6 +118,24 @@ TEST_F(ConfigTest, GrpcErrorsNameTheKey) {
   }
 }
 
+TEST_F(ConfigTest, ReadsTheObservabilityKeys) {
+  ServerConfig config;
+  EXPECT_EQ(config.admin_listen, "0.0.0.0:9090");
+  EXPECT_EQ(config.log_format, "plain");
+  ASSERT_TRUE(Load("admin_listen: \"127.0.0.1:0\"\nlog_format: json\n", &config).ok());
+  EXPECT_EQ(config.admin_listen, "127.0.0.1:0");
+  EXPECT_EQ(config.log_format, "json");
+  // An empty address (the admin server off), from the file or the environment.
+  ASSERT_TRUE(Load("admin_listen: \"\"\n", &config).ok());
+  EXPECT_EQ(config.admin_listen, "");
+  ServerConfig from_env;
+  ASSERT_TRUE(ApplyEnvironment(
+                  {{"TRIGGERFISH_ADMIN_LISTEN", ""}, {"TRIGGERFISH_LOG_FORMAT", "json"}}, &from_env)
+                  .ok());
+  EXPECT_EQ(from_env.admin_listen, "");
+  EXPECT_EQ(from_env.log_format, "json");
+}
+
 TEST_F(ConfigTest, UnknownTopLevelKeyIsAnError) {
   ServerConfig config;
   const absl::Status status = Load("listn: 0.0.0.0:1\n", &config);
