@@ -44,7 +44,7 @@ std::optional<TraceParent> ParseTraceparent(std::string_view value) {
   return parsed;
 }
 
-std::string TraceIdOf(const grpc::ServerContext& context) {
+std::string TraceIdOf(const grpc::ServerContextBase& context) {
   return TraceIdOfMetadata(context.client_metadata());
 }
 

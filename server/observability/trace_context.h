@@ -20,7 +20,7 @@
 #include <string_view>
 
 namespace grpc {
-class ServerContext;
+class ServerContextBase;
 class string_ref;
 }  // namespace grpc
 
@@ -44,7 +44,7 @@ std::optional<TraceParent> ParseTraceparent(std::string_view value);
 // The trace id of the call's `traceparent` metadata, or "" when there is
 // none or it is invalid (a caller's malformed header is ignored, not an
 // error).
-std::string TraceIdOf(const grpc::ServerContext& context);
+std::string TraceIdOf(const grpc::ServerContextBase& context);
 // The same over received metadata (for interceptors, which see the metadata
 // before the handler's context has it).
 std::string TraceIdOfMetadata(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
