@@ -1,4 +1,3 @@
-#include "server/common/thread_name.h"
 #include "server/jobs/automation_scheduler.h"
 
 #include <algorithm>
@@ -6,6 +5,7 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "server/common/strings.h"
+#include "server/common/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace triggerfish::server::jobs {

@@ -1,4 +1,3 @@
-#include "server/common/thread_name.h"
 #include "server/jobs/outbox_worker.h"
 
 #include <algorithm>
@@ -7,6 +6,7 @@
 
 #include "server/actions/host_api.h"
 #include "server/common/strings.h"
+#include "server/common/thread_name.h"
 #include "server/observability/metrics.h"
 #include "server/observability/trace_context.h"
 #include "spdlog/spdlog.h"

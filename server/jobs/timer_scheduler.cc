@@ -1,9 +1,9 @@
-#include "server/common/thread_name.h"
 #include "server/jobs/timer_scheduler.h"
 
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/common/strings.h"
+#include "server/common/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace triggerfish::server::jobs {

@@ -168,9 +168,10 @@ TEST_F(CompiledRuleTest, NonFiniteNumbersInActionParamsAreRejected) {
   params["ratio"].set_number_value(std::numeric_limits<double>::infinity());
   params["list"].mutable_list_value()->add_values()->set_number_value(
       std::numeric_limits<double>::quiet_NaN());
-  EXPECT_THAT(Errors(r), ::testing::IsSupersetOf(
-                             {Violation("rule.actions[0].params.ratio", "number must be finite"),
-                              Violation("rule.actions[0].params.list[0]", "number must be finite")}));
+  EXPECT_THAT(Errors(r),
+              ::testing::IsSupersetOf(
+                  {Violation("rule.actions[0].params.ratio", "number must be finite"),
+                   Violation("rule.actions[0].params.list[0]", "number must be finite")}));
 }
 
 TEST_F(CompiledRuleTest, ConditionViolationsUseThePrefix) {
