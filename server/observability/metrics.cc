@@ -10,6 +10,7 @@
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "server/common/grpc_code_names.h"
 
 namespace triggerfish::server::observability {
 namespace {
@@ -18,27 +19,7 @@ using prometheus::Counter;
 using prometheus::Family;
 using prometheus::Histogram;
 
-constexpr int kGrpcCodes = 17;  // OK .. UNAUTHENTICATED
-
-constexpr std::array<std::string_view, kGrpcCodes> kCodeNames = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
+constexpr int kGrpcCodes = static_cast<int>(kGrpcCodeNames.size());  // OK .. UNAUTHENTICATED
 
 constexpr std::array<std::string_view, kEventSources> kSourceNames = {"api", "timer", "automation"};
 constexpr std::array<std::string_view, kEventOutcomes> kOutcomeNames = {
@@ -81,7 +62,7 @@ Histogram::BucketBoundaries BatchBuckets() { return {1, 2, 4, 8, 16, 32, 64, 128
 }  // namespace
 
 std::string_view GrpcCodeName(int code) {
-  return code >= 0 && code < kGrpcCodes ? kCodeNames[code] : kCodeNames[2];
+  return code >= 0 && code < kGrpcCodes ? kGrpcCodeNames[code] : kGrpcCodeNames[2];
 }
 
 class Metrics::Rpc {
@@ -223,7 +204,7 @@ void Metrics::RpcHandled(Rpc* rpc, int code, double seconds) {
   auto labels = [&] {
     return prometheus::Labels{{"service", rpc->service},
                               {"method", rpc->method},
-                              {"code", std::string(kCodeNames[code])}};
+                              {"code", std::string(kGrpcCodeNames[code])}};
   };
   Resolve(rpc->handled[code], [&]() -> Counter& {
     return f_->rpc_handled.Add(labels());

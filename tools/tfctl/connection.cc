@@ -8,6 +8,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "server/common/grpc_code_names.h"
 
 namespace triggerfish::tfctl {
 namespace {
@@ -68,24 +69,9 @@ google::rpc::Status RpcStatusOf(const grpc::Status& status) {
 }
 
 std::string CodeName(int code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  if (code >= 0 && code < static_cast<int>(std::size(kNames))) return kNames[code];
+  if (code >= 0 && code < static_cast<int>(kGrpcCodeNames.size())) {
+    return std::string(kGrpcCodeNames[code]);
+  }
   return "CODE_" + std::to_string(code);
 }
 
