@@ -68,8 +68,9 @@ class EventPipeline {
   };
 
   // Called once with an event's result: on the caller's thread when it is
-  // known at once (invalid, a stored duplicate), else on the committer's
-  // thread once the commit is durable — so it must be quick and not block.
+  // known at once (invalid, a stored duplicate), else on the group
+  // committer's reply thread once the commit is durable — so it must be
+  // quick and not block.
   using Done = std::function<void(PublishResult)>;
 
   // Runs `event` for `tenant`, commits it and calls `done` with the result.
