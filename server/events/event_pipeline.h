@@ -44,7 +44,7 @@ inline constexpr int kMaxCausationDepth = 10;
 class EventPipeline {
  public:
   struct Options {
-    // Called (from the committer thread) after a commit queued deferred
+    // Called (from the committer's reply thread) after a commit queued deferred
     // actions, so that the outbox workers wake up.
     std::function<void()> on_deferred_queued;
     // Counts events by outcome, rules fired and actions run; may be null.
