@@ -133,7 +133,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (auto s = server->plugin_host_->LoadAll(); !s.ok()) return s;
   server->catalog_ = std::make_unique<actions::PluginActionCatalog>(
       server->plugin_host_.get(), server->host_services_.get(),
-      std::chrono::milliseconds(config.inline_action_timeout_ms), metrics);
+      std::chrono::milliseconds(config.inline_action_timeout_ms), config.inline_action_threads,
+      metrics);
   server->rules_ = std::make_unique<rules::RuleManager>(server->store_.get(),
                                                         server->catalog_.get(), config.limits);
   if (auto s = server->rules_->Load(); !s.ok()) return s;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <limits>
+#include <mutex>
 
 #include "nlohmann/json.hpp"
 #include "server/actions/plugin_json.h"
@@ -50,6 +51,22 @@ int64_t Now(tf_host*) {
       .count();
 }
 
+// Holds an inline call's unit of work against its caller abandoning the
+// call (see tf_exec_ctx); revoked() once it has.
+class WorkGuard {
+ public:
+  explicit WorkGuard(tf_exec_ctx* ctx) {
+    if (ctx == nullptr || ctx->work == nullptr) return;
+    lock_ = std::unique_lock(ctx->work_mu);
+    revoked_ = ctx->work_revoked;
+  }
+  bool revoked() const { return revoked_; }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+  bool revoked_ = false;
+};
+
 bool HasState(tf_exec_ctx* ctx) {
   return ctx != nullptr && (ctx->work != nullptr || ctx->services != nullptr);
 }
@@ -92,6 +109,8 @@ int32_t DirectCas(tf_exec_ctx* ctx, const std::string& key,
 
 int32_t StateGet(tf_exec_ctx* ctx, tf_str key, tf_sink* out) {
   if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
+  WorkGuard guard(ctx);
+  if (guard.revoked()) return TF_HOST_UNAVAILABLE;
   if (!ValidKey(key) || out == nullptr) return TF_HOST_INVALID_ARGUMENT;
   int32_t status = TF_HOST_OK;
   auto value = Current(ctx, key, &status);
@@ -105,12 +124,16 @@ int32_t StateGet(tf_exec_ctx* ctx, tf_str key, tf_sink* out) {
 
 int32_t StatePut(tf_exec_ctx* ctx, tf_str key, tf_str value) {
   if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
+  WorkGuard guard(ctx);
+  if (guard.revoked()) return TF_HOST_UNAVAILABLE;
   if (!ValidKey(key)) return TF_HOST_INVALID_ARGUMENT;
   return Write(ctx, Str(key), value.data == nullptr ? std::nullopt : std::optional(Str(value)));
 }
 
 int32_t StateCompareAndSet(tf_exec_ctx* ctx, tf_str key, const tf_str* expected, tf_str desired) {
   if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
+  WorkGuard guard(ctx);
+  if (guard.revoked()) return TF_HOST_UNAVAILABLE;
   if (!ValidKey(key)) return TF_HOST_INVALID_ARGUMENT;
   if (ctx->work == nullptr) {
     return DirectCas(ctx, Str(key),
@@ -129,6 +152,8 @@ int32_t StateCompareAndSet(tf_exec_ctx* ctx, tf_str key, const tf_str* expected,
 
 int32_t StateIncrement(tf_exec_ctx* ctx, tf_str key, int64_t delta, int64_t* new_value) {
   if (!HasState(ctx)) return TF_HOST_UNSUPPORTED;
+  WorkGuard guard(ctx);
+  if (guard.revoked()) return TF_HOST_UNAVAILABLE;
   if (!ValidKey(key)) return TF_HOST_INVALID_ARGUMENT;
   // Deferred actions may race with each other: retry the compare-and-set.
   for (int attempt = 0; attempt < 16; ++attempt) {
@@ -158,6 +183,8 @@ int32_t StateIncrement(tf_exec_ctx* ctx, tf_str key, int64_t delta, int64_t* new
 int32_t ScheduleTimer(tf_exec_ctx* ctx, tf_str key, int64_t due, tf_str event_type,
                       tf_str payload_json) {
   if (ctx == nullptr || ctx->work == nullptr) return TF_HOST_UNSUPPORTED;
+  WorkGuard guard(ctx);
+  if (guard.revoked()) return TF_HOST_UNAVAILABLE;
   if (!ValidKey(key) || event_type.size == 0 || ctx->ticket_id.empty()) {
     return TF_HOST_INVALID_ARGUMENT;
   }
@@ -170,6 +197,8 @@ int32_t ScheduleTimer(tf_exec_ctx* ctx, tf_str key, int64_t due, tf_str event_ty
 
 int32_t CancelTimer(tf_exec_ctx* ctx, tf_str key) {
   if (ctx == nullptr || ctx->work == nullptr) return TF_HOST_UNSUPPORTED;
+  WorkGuard guard(ctx);
+  if (guard.revoked()) return TF_HOST_UNAVAILABLE;
   if (!ValidKey(key)) return TF_HOST_INVALID_ARGUMENT;
   ctx->work->ChangeTimer({ctx->plugin, Str(key), ctx->ticket_id, true, 0, "", ""});
   return TF_HOST_OK;

@@ -59,6 +59,13 @@ nlohmann::json TicketJsonForPlugins(const v1::Ticket& ticket, const std::string&
 // state calls go straight to the store, each its own transaction.
 struct tf_exec_ctx {
   triggerfish::server::actions::UnitOfWork* work = nullptr;
+  // Inline calls run on a worker their caller may abandon (PluginCallPool).
+  // The host functions hold `work_mu` while they use `work`; a caller that
+  // stops waiting sets `work_revoked` under it, after which a late plugin
+  // gets TF_HOST_UNAVAILABLE instead of reaching a unit of work that is
+  // gone.
+  std::mutex work_mu;
+  bool work_revoked = false;
   const triggerfish::server::actions::HostServices* services = nullptr;
   std::string tenant;
   std::string plugin;

@@ -83,33 +83,65 @@ void PluginActionCatalog::ValidateParams(std::string_view type,
 }
 
 engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest& request) const {
-  tf_exec_ctx ctx;
-  ctx.work = request.work;
-  ctx.services = services_;
-  ctx.tenant = std::string(request.tenant);
-  ctx.plugin = std::string(request.type.substr(0, request.type.find('.')));
-  ctx.ticket_id = request.ticket->id();
-  const std::string params = StructToJson(*request.params).dump();
-  const std::string ticket = TicketJsonForPlugins(*request.ticket, ctx.tenant, services_).dump();
-  const std::string event = EventToJson(*request.event).dump();
-  const std::string operation_id =
-      StrCat(request.event->id(), "/", request.rule_id, "/", request.action_index);
-  plugins::ExecuteRequest execute;
-  execute.ctx = &ctx;
-  execute.params_json = params;
-  execute.ticket_json = ticket;
-  execute.event_json = event;
-  execute.operation_id = operation_id;
-  execute.timeout = inline_timeout_;
-  if (metrics_ == nullptr || request.dry_run) {
-    return ToActionOutcome(host_->Execute(request.type, execute));
-  }
+  // Everything the plugin can reach is owned by `call`, which the worker
+  // keeps alive if the call is abandoned.
+  struct Call {
+    tf_exec_ctx ctx;
+    std::string type;
+    std::string params;
+    std::string ticket;
+    std::string event;
+    std::string operation_id;
+    plugins::ExecuteOutcome outcome;
+  };
+  auto call = std::make_shared<Call>();
+  call->ctx.work = request.work;
+  call->ctx.services = services_;
+  call->ctx.tenant = std::string(request.tenant);
+  call->ctx.plugin = std::string(request.type.substr(0, request.type.find('.')));
+  call->ctx.ticket_id = request.ticket->id();
+  call->type = std::string(request.type);
+  call->params = StructToJson(*request.params).dump();
+  call->ticket = TicketJsonForPlugins(*request.ticket, call->ctx.tenant, services_).dump();
+  call->event = EventToJson(*request.event).dump();
+  call->operation_id = StrCat(request.event->id(), "/", request.rule_id, "/", request.action_index);
+
+  const plugins::PluginHost* host = host_;
+  const std::chrono::milliseconds timeout = inline_timeout_;
   const auto start = std::chrono::steady_clock::now();
-  plugins::ExecuteOutcome outcome = host_->Execute(request.type, execute);
-  metrics_->ActionDuration(
-      request.type, /*deferred=*/false,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return ToActionOutcome(outcome);
+  const bool returned = pool_->Run(
+      [call, host, timeout] {
+        plugins::ExecuteRequest execute;
+        execute.ctx = &call->ctx;
+        execute.params_json = call->params;
+        execute.ticket_json = call->ticket;
+        execute.event_json = call->event;
+        execute.operation_id = call->operation_id;
+        execute.timeout = timeout;
+        call->outcome = host->Execute(call->type, execute);
+      },
+      timeout);
+  const bool timed = metrics_ != nullptr && !request.dry_run;
+  if (!returned) {
+    // The plugin may still run: cut it off from the unit of work, which
+    // the cycle goes on to commit or discard without it.
+    {
+      std::lock_guard lock(call->ctx.work_mu);
+      call->ctx.work_revoked = true;
+    }
+    if (timed) metrics_->ActionAbandoned(request.type, /*deferred=*/false);
+    engine::ActionOutcome out;
+    out.code = engine::ActionOutcome::Code::kRetryable;
+    out.message = StrCat("timed out after ", timeout.count(),
+                         " ms; the call was abandoned (the plugin did not return)");
+    return out;
+  }
+  if (timed) {
+    metrics_->ActionDuration(
+        request.type, /*deferred=*/false,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return ToActionOutcome(call->outcome);
 }
 
 }  // namespace triggerfish::server::actions

@@ -3,11 +3,15 @@
 // The engine's ActionCatalog backed by the action plugins the PluginHost
 // loaded: rule params are validated against each action's JSON Schema, and
 // inline actions run through the plugin ABI with the ticket and event as
-// JSON.
+// JSON, each on a worker of a PluginCallPool: an action that outlives the
+// inline timeout fails and is abandoned, so a plugin that never returns
+// cannot hold its tenant's lock (or the timer thread) with it.
 
 #include <chrono>
+#include <memory>
 
 #include "server/engine/action.h"
+#include "server/plugins/plugin_call_pool.h"
 #include "server/plugins/plugin_host.h"
 
 namespace triggerfish::server::observability {
@@ -20,13 +24,18 @@ struct HostServices;
 
 class PluginActionCatalog final : public engine::ActionCatalog {
  public:
-  // `host` must outlive the catalog. Inline actions slower than
-  // `inline_timeout` fail (their result is discarded).
-  // `metrics` (may be null) times the inline actions of real events.
+  // `host` must outlive the catalog. Inline actions run on `inline_threads`
+  // workers; one still running after `inline_timeout` fails RETRYABLE and is
+  // abandoned. `metrics` (may be null) times the inline actions of real
+  // events and counts the abandoned ones.
   PluginActionCatalog(const plugins::PluginHost* host, const HostServices* services,
-                      std::chrono::milliseconds inline_timeout,
+                      std::chrono::milliseconds inline_timeout, int inline_threads,
                       observability::Metrics* metrics = nullptr)
-      : host_(host), services_(services), inline_timeout_(inline_timeout), metrics_(metrics) {}
+      : host_(host),
+        services_(services),
+        inline_timeout_(inline_timeout),
+        metrics_(metrics),
+        pool_(std::make_unique<plugins::PluginCallPool>("tf-inline", inline_threads)) {}
 
   std::optional<engine::ActionMode> ModeOf(std::string_view type) const override;
   void ValidateParams(std::string_view type, const google::protobuf::Struct& params,
@@ -34,12 +43,14 @@ class PluginActionCatalog final : public engine::ActionCatalog {
   engine::ActionOutcome RunInline(const engine::ActionRequest& request) const override;
 
   const plugins::PluginHost& host() const { return *host_; }
+  const plugins::PluginCallPool& pool() const { return *pool_; }
 
  private:
   const plugins::PluginHost* host_;
   const HostServices* services_;
   std::chrono::milliseconds inline_timeout_;
   observability::Metrics* metrics_;
+  std::unique_ptr<plugins::PluginCallPool> pool_;
 };
 
 // Converts a JSON Pointer ("/tags/0") to a field path suffix (".tags[0]").

@@ -1,7 +1,6 @@
 #include "server/jobs/outbox_worker.h"
 
 #include <algorithm>
-#include <future>
 #include <random>
 
 #include "server/actions/host_api.h"
@@ -25,7 +24,11 @@ int64_t NowMicros() {
 
 OutboxWorkers::OutboxWorkers(store::Store* store, const plugins::PluginHost* host,
                              const actions::HostServices* services, OutboxOptions options)
-    : store_(store), host_(host), services_(services), options_(options) {
+    : store_(store),
+      host_(host),
+      services_(services),
+      options_(options),
+      calls_(std::make_unique<plugins::PluginCallPool>("tf-deferred", options.threads)) {
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -99,11 +102,12 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
     return;
   }
 
-  // The plugin runs on a thread of its own so that a hung action cannot take
-  // the worker with it; the thread keeps what it needs alive.
+  // The plugin runs on a worker of the call pool so that a hung action
+  // cannot take this worker with it; the call keeps what it needs alive.
   struct Call {
     store::ExecutionRow row;
     tf_exec_ctx ctx;
+    plugins::ExecuteOutcome outcome;
   };
   auto call = std::make_shared<Call>();
   call->row = row;
@@ -114,27 +118,30 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
   call->ctx.ticket_id = row.ticket_id;
   const plugins::PluginHost* host = host_;
   const auto timeout = options_.action_timeout;
-  std::packaged_task<plugins::ExecuteOutcome()> task([call, host, timeout, number] {
-    observability::ScopedTraceId trace(call->row.trace_id);
-    plugins::ExecuteRequest request;
-    request.ctx = &call->ctx;
-    request.params_json = call->row.params_json;
-    request.ticket_json = call->row.ticket_json;
-    request.event_json = call->row.event_json;
-    request.operation_id = call->row.operation_id;
-    request.attempt = static_cast<uint32_t>(number);
-    request.timeout = timeout;
-    return host->Execute(call->row.action_type, request);
-  });
-  std::future<plugins::ExecuteOutcome> future = task.get_future();
-  std::thread(std::move(task)).detach();
+  const bool returned = calls_->Run(
+      [call, host, timeout, number] {
+        observability::ScopedTraceId trace(call->row.trace_id);
+        plugins::ExecuteRequest request;
+        request.ctx = &call->ctx;
+        request.params_json = call->row.params_json;
+        request.ticket_json = call->row.ticket_json;
+        request.event_json = call->row.event_json;
+        request.operation_id = call->row.operation_id;
+        request.attempt = static_cast<uint32_t>(number);
+        request.timeout = timeout;
+        call->outcome = host->Execute(call->row.action_type, request);
+      },
+      timeout);
 
   plugins::ExecuteOutcome outcome;
-  if (future.wait_for(timeout) == std::future_status::ready) {
-    outcome = future.get();
+  if (returned) {
+    outcome = std::move(call->outcome);
   } else {
     outcome.code = plugins::ResultCode::kRetryable;
     outcome.error = StrCat("timed out after ", timeout.count(), " ms");
+    if (options_.metrics != nullptr) {
+      options_.metrics->ActionAbandoned(row.action_type, /*deferred=*/true);
+    }
   }
   attempt.end_us = NowMicros();
 

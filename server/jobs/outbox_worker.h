@@ -13,11 +13,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "server/actions/host_api.h"
+#include "server/plugins/plugin_call_pool.h"
 #include "server/plugins/plugin_host.h"
 #include "server/store/store.h"
 
@@ -72,6 +74,9 @@ class OutboxWorkers {
   std::condition_variable cv_;
   bool stopping_ = false;
   uint64_t wakeups_ = 0;
+  // Runs the plugin calls, one worker per outbox thread (each waits for its
+  // call); a hung call is abandoned there and its worker replaced.
+  std::unique_ptr<plugins::PluginCallPool> calls_;
   std::vector<std::thread> threads_;
 };
 

@@ -80,6 +80,8 @@ struct Metrics::ActionSeries {
   std::array<std::atomic<Counter*>, kActionStatuses> executions{};
   std::atomic<Histogram*> inline_seconds{nullptr};
   std::atomic<Histogram*> deferred_seconds{nullptr};
+  std::atomic<Counter*> inline_abandoned{nullptr};
+  std::atomic<Counter*> deferred_abandoned{nullptr};
 };
 
 struct Metrics::Families {
@@ -131,6 +133,13 @@ struct Metrics::Families {
           .Help(
               "Time an action took to run (inline) or one attempt took (deferred), by plugin, "
               "action and mode.")
+          .Register(*registry);
+  Family<Counter>& action_abandoned =
+      prometheus::BuildCounter()
+          .Name("triggerfish_action_calls_abandoned_total")
+          .Help(
+              "Plugin calls still running at their timeout, abandoned on a written-off thread, "
+              "by plugin, action and mode.")
           .Register(*registry);
   Family<Histogram>& commit_seconds =
       prometheus::BuildHistogram()
@@ -286,6 +295,15 @@ void Metrics::ActionDuration(std::string_view action_type, bool deferred, double
                                    {"mode", deferred ? "deferred" : "inline"}},
                                   ActionBuckets());
   })->Observe(seconds);
+}
+
+void Metrics::ActionAbandoned(std::string_view action_type, bool deferred) {
+  ActionSeries* series = ForAction(action_type);
+  Resolve(deferred ? series->deferred_abandoned : series->inline_abandoned, [&]() -> Counter& {
+    return f_->action_abandoned.Add({{"plugin", series->plugin},
+                                     {"action", series->action},
+                                     {"mode", deferred ? "deferred" : "inline"}});
+  })->Increment();
 }
 
 void Metrics::CommitDone(size_t events, double seconds) {

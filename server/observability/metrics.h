@@ -88,6 +88,8 @@ class Metrics {
   void ActionExecuted(std::string_view action_type, ActionStatus status);
   // How long running an action took (inline or one deferred attempt).
   void ActionDuration(std::string_view action_type, bool deferred, double seconds);
+  // A plugin call still running at its timeout, left on its thread.
+  void ActionAbandoned(std::string_view action_type, bool deferred);
   // A group commit: how many events the transaction held and how long it
   // took (including the fsync).
   void CommitDone(size_t events, double seconds);

@@ -113,26 +113,77 @@ TEST(PluginFaultsTest, InlineFaultsFailTheirActionAloneAndTheEventCommits) {
   EXPECT_TRUE(client.Serving());
 }
 
-TEST(PluginFaultsTest, AnInlineActionThatHangsCostsItsCallerTheDeadlineAndCommitsNothing) {
+// An inline action that never returns fails at the inline timeout and is
+// abandoned on its worker: the event commits, and the tenant's next events
+// (more of them than there are inline workers) run as usual, because the
+// hung call holds neither the tenant's lock nor a worker of the pool.
+TEST(PluginFaultsTest, AnInlineActionThatHangsFailsAtItsTimeoutAndItsTenantGoesOn) {
+  ServerProcess server({"--config", WriteConfig(Config(1, 2, 500) + "inline_action_threads: 2\n")});
+  ASSERT_TRUE(server.Start()) << server.log();
+  Client client(server.Channel());
+  ASSERT_TRUE(client
+                  .CreateRule("hang", RuleFor("hang", R"([
+                    {"type": "faulty.inline", "params": {"do": "hang"}},
+                    {"type": "ticket.add_tags", "params": {"tags": ["after-hang"]}}])"))
+                  .ok());
+  ASSERT_TRUE(client
+                  .CreateRule("plain", RuleFor("plain", R"([
+                    {"type": "ticket.add_tags", "params": {"tags": ["plain"]}}])"))
+                  .ok());
+  for (int i = 1; i <= 4; ++i) {
+    const std::string id = "h" + std::to_string(i);
+    v1::PublishEventResponse response;
+    const auto started = std::chrono::steady_clock::now();
+    auto status = client.Publish(Created(id, "T" + std::to_string(i), "hang"), &response,
+                                 std::chrono::milliseconds(5000));
+    ASSERT_TRUE(status.ok()) << id << ": " << status.error_message() << server.log();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
+    ASSERT_EQ(response.fired_rules_size(), 1);
+    const auto& actions = response.fired_rules(0).actions();
+    ASSERT_EQ(actions.size(), 2);
+    EXPECT_EQ(actions[0].status(), v1::ACTION_STATUS_FAILED);
+    EXPECT_NE(actions[0].message().find("timed out after 300 ms; the call was abandoned"),
+              std::string::npos)
+        << actions[0].message();
+    EXPECT_EQ(actions[1].status(), v1::ACTION_STATUS_SUCCEEDED);
+    // Another event of the same tenant right after it is not held up.
+    v1::PublishEventResponse plain;
+    status = client.Publish(Created("p" + std::to_string(i), "P" + std::to_string(i), "plain"),
+                            &plain, std::chrono::milliseconds(2000));
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(plain.fired_rules_size(), 1);
+    EXPECT_EQ(plain.fired_rules(0).actions(0).status(), v1::ACTION_STATUS_SUCCEEDED);
+  }
+  v1::TicketRecord record;
+  ASSERT_TRUE(client.GetTicket("T4", &record).ok());
+  EXPECT_EQ(record.ticket().tags_size(), 1);
+  v1::ListExecutionsRequest failed;
+  failed.set_status(v1::EXECUTION_STATUS_FAILED);
+  EXPECT_EQ(client.Executions(failed).size(), 4u);
+  EXPECT_TRUE(client.Serving());
+  EXPECT_NE(server.log().find("was abandoned"), std::string::npos);
+}
+
+// A plugin that outlives the inline timeout and then calls the host is cut
+// off from the event's unit of work: the call fails with
+// TF_HOST_UNAVAILABLE (4) instead of writing into a commit that has moved on.
+TEST(PluginFaultsTest, AnAbandonedInlineCallCannotReachItsEventAnyMore) {
   ServerProcess server({"--config", WriteConfig(Config(1, 2, 500))});
   ASSERT_TRUE(server.Start()) << server.log();
   Client client(server.Channel());
-  ASSERT_TRUE(
-      client
-          .CreateRule("hang",
-                      RuleFor("hang", R"([{"type": "faulty.inline", "params": {"do": "hang"}}])"))
-          .ok());
+  const std::string file = server.dir() + "/late.log";
+  ASSERT_TRUE(client
+                  .CreateRule("late", RuleFor("late", R"([{"type": "faulty.inline",
+                    "params": {"do": "late_state", "ms": 800, "file": ")" +
+                                                          file + R"("}}])"))
+                  .ok());
   v1::PublishEventResponse response;
-  auto status =
-      client.Publish(Created("h1", "T1", "hang"), &response, std::chrono::milliseconds(1500));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
-  // The server still serves reads and health; nothing of the event was
-  // written (it was never acknowledged).
+  ASSERT_TRUE(client.Publish(Created("l1", "T1", "late"), &response).ok());
+  ASSERT_EQ(response.fired_rules_size(), 1);
+  EXPECT_EQ(response.fired_rules(0).actions(0).status(), v1::ACTION_STATUS_FAILED);
+  ASSERT_TRUE(Eventually([&] { return FileLines(file).size() == 2; }));
+  EXPECT_EQ(FileLines(file)[1], "l1/late/0 1 put=4");
   EXPECT_TRUE(client.Serving());
-  EXPECT_EQ(client.RuleIds(), std::vector<std::string>{"hang"});
-  v1::TicketRecord record;
-  EXPECT_EQ(client.GetTicket("T1", &record).error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_TRUE(client.Executions().empty());
 }
 
 TEST(PluginFaultsTest, DeferredFaultsEndDeadWithTheirErrorAndTheOnlyWorkerGoesOn) {

@@ -136,6 +136,16 @@ TEST_F(ConfigTest, ReadsTheObservabilityKeys) {
   EXPECT_EQ(from_env.log_format, "json");
 }
 
+TEST_F(ConfigTest, ReadsTheInlineActionKeys) {
+  ServerConfig config;
+  EXPECT_EQ(config.inline_action_threads, 8);
+  ASSERT_TRUE(Load("inline_action_timeout_ms: 250\ninline_action_threads: 3\n", &config).ok());
+  EXPECT_EQ(config.inline_action_timeout_ms, 250);
+  EXPECT_EQ(config.inline_action_threads, 3);
+  const absl::Status status = Load("inline_action_threads: 0\n", &config);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("inline_action_threads"));
+}
+
 TEST_F(ConfigTest, UnknownTopLevelKeyIsAnError) {
   ServerConfig config;
   const absl::Status status = Load("listn: 0.0.0.0:1\n", &config);
