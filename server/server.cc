@@ -133,8 +133,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (auto s = server->plugin_host_->LoadAll(); !s.ok()) return s;
   server->catalog_ = std::make_unique<actions::PluginActionCatalog>(
       server->plugin_host_.get(), server->host_services_.get(),
-      std::chrono::milliseconds(config.inline_action_timeout_ms), config.inline_action_threads,
-      metrics);
+      std::chrono::milliseconds(config.inline_action_timeout_ms), config.cycle_threads, metrics);
   server->rules_ = std::make_unique<rules::RuleManager>(server->store_.get(),
                                                         server->catalog_.get(), config.limits);
   if (auto s = server->rules_->Load(); !s.ok()) return s;
@@ -167,6 +166,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   jobs::OutboxWorkers* workers = server->outbox_.get();
   pipeline_options.on_deferred_queued = [workers] { workers->Notify(); };
   pipeline_options.metrics = metrics;
+  pipeline_options.cycle_threads = config.cycle_threads;
   server->pipeline_ = std::make_unique<events::EventPipeline>(
       server->rules_.get(), server->catalog_.get(), server->host_services_.get(),
       server->committer_.get(), std::move(pipeline_options));

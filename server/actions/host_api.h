@@ -24,7 +24,7 @@ namespace triggerfish::server::actions {
 
 // The tenants' agents in memory, loaded from the store on first use and
 // dropped when AgentService changes them, so that the trigger cycle (which
-// holds its tenant's lock) never waits for the store to read an agent.
+// holds its tenant) never waits for the store to read an agent.
 class AgentCache {
  public:
   explicit AgentCache(store::Store* store) : store_(store) {}
@@ -59,11 +59,11 @@ nlohmann::json TicketJsonForPlugins(const v1::Ticket& ticket, const std::string&
 // state calls go straight to the store, each its own transaction.
 struct tf_exec_ctx {
   triggerfish::server::actions::UnitOfWork* work = nullptr;
-  // Inline calls run on a worker their caller may abandon (PluginCallPool).
-  // The host functions hold `work_mu` while they use `work`; a caller that
-  // stops waiting sets `work_revoked` under it, after which a late plugin
-  // gets TF_HOST_UNAVAILABLE instead of reaching a unit of work that is
-  // gone.
+  // Dry runs' inline calls run on a worker their caller may abandon
+  // (PluginCallPool). The host functions hold `work_mu` while they use
+  // `work`; a caller that stops waiting sets `work_revoked` under it, after
+  // which a late plugin gets TF_HOST_UNAVAILABLE instead of reaching a unit
+  // of work that has moved on.
   std::mutex work_mu;
   bool work_revoked = false;
   const triggerfish::server::actions::HostServices* services = nullptr;

@@ -6,6 +6,7 @@
 #include "server/actions/plugin_json.h"
 #include "server/common/strings.h"
 #include "server/observability/metrics.h"
+#include "server/plugins/call_watch.h"
 
 namespace triggerfish::server::actions {
 
@@ -82,9 +83,20 @@ void PluginActionCatalog::ValidateParams(std::string_view type,
   for (const auto& v : *result) violations->Add(path + JsonPointerToPath(v.path), v.message);
 }
 
+namespace {
+
+engine::ActionOutcome Abandoned(std::chrono::milliseconds timeout) {
+  engine::ActionOutcome out;
+  out.code = engine::ActionOutcome::Code::kRetryable;
+  out.message = plugins::AbandonedCallMessage(timeout);
+  return out;
+}
+
+}  // namespace
+
 engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest& request) const {
-  // Everything the plugin can reach is owned by `call`, which the worker
-  // keeps alive if the call is abandoned.
+  // Everything the plugin can reach is owned by `call`, which a worker of
+  // the pool keeps alive if the call is abandoned there.
   struct Call {
     tf_exec_ctx ctx;
     std::string type;
@@ -108,35 +120,41 @@ engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest
 
   const plugins::PluginHost* host = host_;
   const std::chrono::milliseconds timeout = inline_timeout_;
+  auto execute = [call, host, timeout] {
+    plugins::ExecuteRequest execute;
+    execute.ctx = &call->ctx;
+    execute.params_json = call->params;
+    execute.ticket_json = call->ticket;
+    execute.event_json = call->event;
+    execute.operation_id = call->operation_id;
+    execute.timeout = timeout;
+    call->outcome = host->Execute(call->type, execute);
+  };
   const auto start = std::chrono::steady_clock::now();
-  const bool returned = pool_->Run(
-      [call, host, timeout] {
-        plugins::ExecuteRequest execute;
-        execute.ctx = &call->ctx;
-        execute.params_json = call->params;
-        execute.ticket_json = call->ticket;
-        execute.event_json = call->event;
-        execute.operation_id = call->operation_id;
-        execute.timeout = timeout;
-        call->outcome = host->Execute(call->type, execute);
-      },
-      timeout);
-  const bool timed = metrics_ != nullptr && !request.dry_run;
-  if (!returned) {
-    // The plugin may still run: cut it off from the unit of work, which
-    // the cycle goes on to commit or discard without it.
+  if (plugins::CallWatch* watch = plugins::CallWatch::Current()) {
+    // A cycle worker: called right here; the worker's watchdog writes the
+    // worker off if the plugin does not return in time, and the event runs
+    // again elsewhere without this action (its unit of work goes with the
+    // abandoned run, so nothing needs revoking).
+    if (!watch->Begin(timeout, request.rule_id, request.action_index, request.type)) {
+      return Abandoned(timeout);
+    }
+    execute();
+    if (!watch->End()) return Abandoned(timeout);
+  } else if (!pool_->Run(execute, timeout)) {
+    // Elsewhere (dry runs on gRPC threads) the call ran on a worker of the
+    // pool and may still run: cut it off from the unit of work, which the
+    // cycle goes on to use without it.
     {
       std::lock_guard lock(call->ctx.work_mu);
       call->ctx.work_revoked = true;
     }
-    if (timed) metrics_->ActionAbandoned(request.type, /*deferred=*/false);
-    engine::ActionOutcome out;
-    out.code = engine::ActionOutcome::Code::kRetryable;
-    out.message = StrCat("timed out after ", timeout.count(),
-                         " ms; the call was abandoned (the plugin did not return)");
-    return out;
+    if (metrics_ != nullptr && !request.dry_run) {
+      metrics_->ActionAbandoned(request.type, /*deferred=*/false);
+    }
+    return Abandoned(timeout);
   }
-  if (timed) {
+  if (metrics_ != nullptr && !request.dry_run) {
     metrics_->ActionDuration(
         request.type, /*deferred=*/false,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

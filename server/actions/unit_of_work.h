@@ -7,7 +7,7 @@
 //
 // Plugin state is read through a PluginStateCache shared by all units of a
 // server: the trigger cycles of one tenant run one at a time (the event
-// pipeline holds the tenant's lock), and a unit's writes are published to the
+// pipeline queues them per tenant), and a unit's writes are published to the
 // cache before the next cycle of that tenant starts, so compare-and-set
 // behaves as if every event ran alone.
 

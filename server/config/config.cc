@@ -76,7 +76,7 @@ absl::Status Read(const nlohmann::json& j, const std::string& key, T* out) {
 absl::Status CheckRanges(const ServerConfig& c) {
   const std::pair<const char*, int64_t> positive[] = {
       {"inline_action_timeout_ms", c.inline_action_timeout_ms},
-      {"inline_action_threads", c.inline_action_threads},
+      {"cycle_threads", c.cycle_threads},
       {"stream_window", c.stream_window},
       {"commit_batch", c.commit_batch},
       {"timer_poll_ms", c.timer_poll_ms},
@@ -190,8 +190,8 @@ absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, Se
       s = Read(value, key, &config->skip_bad_plugins);
     } else if (key == "inline_action_timeout_ms") {
       s = Read(value, key, &config->inline_action_timeout_ms);
-    } else if (key == "inline_action_threads") {
-      s = Read(value, key, &config->inline_action_threads);
+    } else if (key == "cycle_threads") {
+      s = Read(value, key, &config->cycle_threads);
     } else if (key == "stream_window") {
       s = Read(value, key, &config->stream_window);
     } else if (key == "commit_batch") {

@@ -23,7 +23,8 @@
 //   skip_bad_plugins: false        # start without a plugin that fails to load
 //   inline_action_timeout_ms: 1000 # an inline action slower than this fails (and is
 //                                  # abandoned if it has not returned)
-//   inline_action_threads: 8       # workers that run inline actions
+//   cycle_threads: 4               # threads that run trigger cycles and their inline
+//                                  # actions (one tenant's events one at a time)
 //   log_level: "info"              # trace, debug, info, warn, error
 //   log_format: "plain"            # plain or json (one JSON object per line)
 //   admin_listen: "0.0.0.0:9090"   # admin HTTP (Prometheus /metrics); "" disables,
@@ -84,7 +85,7 @@ struct ServerConfig {
   std::map<std::string, nlohmann::json> plugin_configs;
   bool skip_bad_plugins = false;
   int inline_action_timeout_ms = 1000;
-  int inline_action_threads = 8;
+  int cycle_threads = 4;
   int stream_window = 64;
   int commit_batch = 256;
   int timer_poll_ms = 200;

@@ -88,6 +88,14 @@ CycleResult TriggerCycle::Run(const RuleSet& rules, const v1::Event& event,
                 {rule.id(), static_cast<int>(a), action.type, action.params});
             continue;
           }
+          if (options.failed_actions != nullptr) {
+            auto failed = options.failed_actions->find({rule.id(), static_cast<int>(a)});
+            if (failed != options.failed_actions->end()) {
+              ar->set_status(v1::ACTION_STATUS_FAILED);
+              ar->set_message(failed->second);
+              continue;
+            }
+          }
           ActionRequest request;
           request.tenant = options.tenant;
           request.rule_id = rule.id();

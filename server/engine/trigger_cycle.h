@@ -13,8 +13,10 @@
 //   TriggerCycle cycle(catalog);
 //   CycleResult result = cycle.Run(rule_set, event, {.tenant = "default"});
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "server/engine/action.h"
@@ -37,6 +39,10 @@ struct CycleOptions {
   // Rules that must not fire for this event (schedule.tick rules latched for
   // the ticket); null for none.
   const std::vector<std::string>* skip_rule_ids = nullptr;
+  // Inline actions, by (rule id, action index), that are not called again
+  // but fail with the given message: a call of an earlier run of this event
+  // that never returned. Null for none.
+  const std::map<std::pair<std::string, int>, std::string>* failed_actions = nullptr;
 };
 
 // A deferred action of a fired rule, for the caller to queue.

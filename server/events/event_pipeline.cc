@@ -1,5 +1,6 @@
 #include "server/events/event_pipeline.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -7,10 +8,12 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/actions/plugin_json.h"
 #include "server/common/strings.h"
+#include "server/common/thread_name.h"
 #include "server/common/violations.h"
 #include "server/engine/event_validator.h"
 #include "server/observability/metrics.h"
 #include "server/observability/trace_context.h"
+#include "server/plugins/call_watch.h"
 #include "spdlog/spdlog.h"
 #include "triggerfish/v1/execution_service.pb.h"
 
@@ -56,7 +59,26 @@ EventPipeline::EventPipeline(rules::RuleManager* rules, const engine::ActionCata
       state_(services->cache),
       store_(services->store),
       committer_(committer),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  std::lock_guard lock(sched_mu_);
+  for (int i = 0; i < std::max(1, options_.cycle_threads); ++i) StartWorker();
+  watchdog_ = std::thread([this] { Watchdog(); });
+}
+
+EventPipeline::~EventPipeline() {
+  {
+    std::unique_lock lock(sched_mu_);
+    stopping_ = true;
+    sched_cv_.notify_all();
+    stopped_cv_.wait(lock, [&] { return live_workers_ == 0; });
+  }
+  {
+    std::lock_guard lock(watch_mu_);
+    watch_stop_ = true;
+  }
+  watch_cv_.notify_all();
+  watchdog_.join();
+}
 
 void EventPipeline::CountFired(const std::string& tenant,
                                const v1::PublishEventResponse& response) const {
@@ -77,11 +99,145 @@ absl::Status EventPipeline::LoadCommittedIds() {
       [this](std::string_view tenant, std::string_view id) { committed_ids_.Add(tenant, id); });
 }
 
-std::mutex& EventPipeline::TenantLock(const std::string& tenant) {
-  std::lock_guard lock(locks_mu_);
-  auto& slot = tenant_locks_[tenant];
-  if (!slot) slot = std::make_unique<std::mutex>();
-  return *slot;
+// An event on its way through the queue and the cycle.
+struct EventPipeline::Job {
+  std::string tenant;
+  v1::Event event;
+  Done done;
+  std::optional<Internal> internal;
+  observability::EventSource source = observability::EventSource::kApi;
+  // Inline actions of earlier runs whose calls were abandoned, with the
+  // message they fail with; written by the watchdog only while no worker
+  // runs the job.
+  std::map<std::pair<std::string, int>, std::string> failed_actions;
+};
+
+// A cycle thread, watched over by the watchdog while it is inside a plugin.
+class EventPipeline::Worker final : public plugins::CallWatch {
+ public:
+  bool Begin(std::chrono::milliseconds timeout, std::string_view rule_id, int action_index,
+             std::string_view action_type) override {
+    std::lock_guard lock(mu);
+    if (abandoned) return false;
+    in_call = true;
+    deadline = std::chrono::steady_clock::now() + timeout;
+    call_timeout = timeout;
+    call_rule.assign(rule_id);
+    call_index = action_index;
+    call_type.assign(action_type);
+    return true;
+  }
+  bool End() override {
+    std::lock_guard lock(mu);
+    in_call = false;
+    return !abandoned;
+  }
+
+  std::mutex mu;  // guards everything below
+  bool in_call = false;
+  bool abandoned = false;
+  std::chrono::steady_clock::time_point deadline;
+  std::chrono::milliseconds call_timeout{0};
+  std::string call_rule;
+  int call_index = 0;
+  std::string call_type;
+  std::shared_ptr<Job> job;  // the one being run
+};
+
+// Called with sched_mu_ held.
+void EventPipeline::StartWorker() {
+  auto worker = std::make_shared<Worker>();
+  workers_.push_back(worker);
+  ++live_workers_;
+  std::thread([this, worker] { WorkerLoop(worker); }).detach();
+}
+
+void EventPipeline::Enqueue(std::shared_ptr<Job> job) {
+  std::lock_guard lock(sched_mu_);
+  auto [it, added] = tenants_.try_emplace(job->tenant);
+  it->second.jobs.push_back(std::move(job));
+  if (added) {
+    ready_.push_back(it->first);
+    sched_cv_.notify_one();
+  }
+}
+
+void EventPipeline::WorkerLoop(std::shared_ptr<Worker> worker) {
+  NameThisThread("tf-cycle");
+  plugins::CallWatch::SetCurrent(worker.get());
+  std::unique_lock lock(sched_mu_);
+  while (true) {
+    sched_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+    if (ready_.empty()) break;  // stopping, and every queued event has run
+    const std::string tenant = std::move(ready_.front());
+    ready_.pop_front();
+    // This worker holds the tenant until it puts it back or drops it; only
+    // the holder (or the watchdog, for a holder it wrote off) touches it.
+    TenantQueue& queue = tenants_.at(tenant);
+    for (int n = 0; n < kTenantBatch && !queue.jobs.empty(); ++n) {
+      std::shared_ptr<Job> job = std::move(queue.jobs.front());
+      queue.jobs.pop_front();
+      lock.unlock();
+      if (!RunJob(*worker, job)) return;  // written off: the watchdog took over
+      lock.lock();
+    }
+    if (queue.jobs.empty()) {
+      tenants_.erase(tenant);
+    } else {
+      ready_.push_back(tenant);  // the next tenant's turn first
+    }
+  }
+  --live_workers_;
+  stopped_cv_.notify_all();
+}
+
+void EventPipeline::Watchdog() {
+  NameThisThread("tf-watchdog");
+  std::unique_lock watch_lock(watch_mu_);
+  while (!watch_cv_.wait_for(watch_lock, options_.watch_interval, [&] { return watch_stop_; })) {
+    std::vector<std::shared_ptr<Worker>> workers;
+    {
+      std::lock_guard lock(sched_mu_);
+      workers = workers_;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& worker : workers) {
+      std::shared_ptr<Job> job;
+      std::string rule, type;
+      int index = 0;
+      std::chrono::milliseconds timeout{0};
+      {
+        std::lock_guard lock(worker->mu);
+        if (!worker->in_call || worker->abandoned || now < worker->deadline) continue;
+        worker->abandoned = true;
+        job = std::move(worker->job);
+        rule = worker->call_rule;
+        index = worker->call_index;
+        type = worker->call_type;
+        timeout = worker->call_timeout;
+      }
+      abandoned_workers_.fetch_add(1);
+      spdlog::error(
+          "tenant {}: inline action {} (rule {}, action {}) of event {} did not return within "
+          "{} ms: the call is abandoned on its thread, which is replaced, and the event runs "
+          "again with that action failed",
+          job->tenant, type, rule, index, job->event.id(), timeout.count());
+      if (options_.metrics != nullptr) options_.metrics->ActionAbandoned(type, /*deferred=*/false);
+      // No worker runs the job now: the written-off one returns false from
+      // RunJob (if it ever returns) without touching it.
+      job->failed_actions[{rule, index}] = plugins::AbandonedCallMessage(timeout);
+      std::lock_guard lock(sched_mu_);
+      workers_.erase(std::find(workers_.begin(), workers_.end(), worker));
+      --live_workers_;
+      // The written-off worker held the tenant: hand it, with the event
+      // first in line again, to the others.
+      const std::string tenant = job->tenant;
+      tenants_.at(tenant).jobs.push_front(std::move(job));
+      ready_.push_front(tenant);
+      StartWorker();
+      sched_cv_.notify_one();
+    }
+  }
 }
 
 store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v1::Event& event,
@@ -221,26 +377,9 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
   event.set_trace_id(std::move(trace_id));
   observability::ScopedTraceId trace(event.trace_id());
 
-  const FlightKey key(tenant, event.id());
-  // A request with the same id that is being committed, or was a moment
-  // ago, answers this one too.
-  auto join_flight = [&]() -> bool {
-    std::unique_lock lock(inflight_mu_);
-    auto it = inflight_.find(key);
-    if (it == inflight_.end()) return false;
-    Flight& flight = *it->second;
-    if (!flight.done) {
-      flight.waiters.push_back(std::move(done));
-      return true;
-    }
-    PublishResult result = flight.result;
-    lock.unlock();
-    done(AsDuplicate(std::move(result)));
-    return true;
-  };
   // Committed longer ago than the recent ones kept in memory? Only ids the
-  // filter may have seen are looked up, before taking the tenant's lock: the
-  // read may wait for a commit in progress.
+  // filter may have seen are looked up, here on the caller's thread rather
+  // than on a cycle worker: the read may wait for a commit in progress.
   if (committed_ids_.MightContain(tenant, event.id())) {
     auto stored = store_->FindEvent(tenant, event.id());
     if (!stored.ok()) {
@@ -252,19 +391,68 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
       return done(AsDuplicate(std::move(**stored)));
     }
   }
-  std::lock_guard tenant_lock(TenantLock(tenant));
-  if (join_flight()) {
-    count(EventOutcome::kDuplicate);
-    return;
+  auto job = std::make_shared<Job>();
+  job->tenant = tenant;
+  job->event = std::move(event);
+  job->done = std::move(done);
+  job->internal = std::move(internal);
+  job->source = source;
+  Enqueue(std::move(job));
+}
+
+bool EventPipeline::RunJob(Worker& worker, const std::shared_ptr<Job>& job) {
+  using observability::EventOutcome;
+  observability::Metrics* metrics = options_.metrics;
+  const observability::EventSource source = job->source;
+  auto count = [metrics, source](EventOutcome outcome) {
+    if (metrics != nullptr) metrics->EventEvaluated(source, outcome);
+  };
+  const std::string& tenant = job->tenant;
+  const v1::Event& event = job->event;
+  observability::ScopedTraceId trace(event.trace_id());
+  const FlightKey key(tenant, event.id());
+  // Another request with the same id ran before this one, and is being
+  // committed or was a moment ago: its result answers this one too.
+  {
+    std::unique_lock lock(inflight_mu_);
+    auto it = inflight_.find(key);
+    if (it != inflight_.end()) {
+      count(EventOutcome::kDuplicate);
+      Flight& flight = *it->second;
+      if (!flight.done) {
+        flight.waiters.push_back(std::move(job->done));
+        return true;
+      }
+      PublishResult result = flight.result;
+      lock.unlock();
+      job->done(AsDuplicate(std::move(result)));
+      return true;
+    }
   }
 
+  // This run's own copy: the watchdog adds to the job's once it has written
+  // this worker off, while this thread may still be in the cycle.
+  std::map<std::pair<std::string, int>, std::string> failed_actions;
+  {
+    std::lock_guard lock(worker.mu);
+    worker.job = job;
+    failed_actions = job->failed_actions;
+  }
   auto rule_set = rules_->Snapshot(tenant);
   actions::UnitOfWork work(tenant, state_, /*dry_run=*/false);
   engine::CycleOptions options;
   options.tenant = tenant;
   options.work = &work;
+  if (!failed_actions.empty()) options.failed_actions = &failed_actions;
+  std::optional<Internal>& internal = job->internal;
   if (internal && internal->automation) options.skip_rule_ids = &internal->latched_rule_ids;
   engine::CycleResult result = cycle_.Run(*rule_set, event, options);
+  {
+    std::lock_guard lock(worker.mu);
+    if (worker.abandoned) return false;
+    worker.job.reset();
+  }
+  Done done = std::move(job->done);
   store::EventCommit commit = BuildCommit(tenant, event, result, work);
   if (internal) {
     commit.internal = true;
@@ -275,7 +463,8 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
       if (commit.fired_rule_ids.empty() && latched == internal->previous_latched) {
         // A tick that changes nothing is not stored.
         count(EventOutcome::kUnchanged);
-        return done(std::move(commit.response));
+        done(std::move(commit.response));
+        return true;
       }
       commit.latched_rule_ids = std::move(latched);
     }
@@ -334,6 +523,7 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
         for (Done& waiter : waiters) waiter(AsDuplicate(result));
         done(std::move(result));
       });
+  return true;
 }
 
 }  // namespace triggerfish::server::events

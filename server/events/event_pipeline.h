@@ -2,16 +2,29 @@
 
 // The production path of an event (EventService.PublishEvent):
 //
-//   validate -> dedupe (stored or in flight) -> trigger cycle under the
-//   tenant's lock -> build the commit (event, snapshot, executions, deferred
-//   actions, state, timers) -> group commit -> reply.
+//   validate -> dedupe (stored) -> the tenant's queue -> on a cycle worker:
+//   dedupe (in flight) -> trigger cycle -> build the commit (event,
+//   snapshot, executions, deferred actions, state, timers) -> group commit
+//   -> reply.
 //
-// A caller gets its response only after the commit is durable. The trigger
-// cycles of one tenant run one at a time so that plugin state (e.g. a
-// round-robin cursor) behaves as if every event ran alone; the commits of
-// many events and tenants share transactions.
+// A caller gets its response only after the commit is durable; no caller's
+// thread waits for a cycle. The trigger cycles of one tenant run one at a
+// time, in arrival order, so that plugin state (e.g. a round-robin cursor)
+// behaves as if every event ran alone; different tenants' cycles run in
+// parallel on `cycle_threads` workers, which take turns between tenants
+// (at most kTenantBatch events of one tenant before the next tenant). The
+// commits of many events and tenants share transactions.
+//
+// Inline actions are called on the cycle workers directly, under a watch:
+// a call still running at its timeout makes a watchdog write the worker off
+// (it is left inside the plugin and replaced at once) and run the event
+// again from the start on another worker, with that action failed and not
+// called. A run's effects exist only in its unit of work until it is
+// committed, so the abandoned run leaves nothing behind.
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <future>
@@ -19,6 +32,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -49,11 +64,22 @@ class EventPipeline {
     std::function<void()> on_deferred_queued;
     // Counts events by outcome, rules fired and actions run; may be null.
     observability::Metrics* metrics = nullptr;
+    // Threads that run trigger cycles (>= 1).
+    int cycle_threads = 4;
+    // How often the watchdog looks for inline action calls past their
+    // timeout (so a call is abandoned at most this much after it).
+    std::chrono::milliseconds watch_interval{10};
   };
+
+  // Events of one tenant a worker runs before it turns to the next tenant.
+  static constexpr int kTenantBatch = 16;
 
   // Every pointer must outlive the pipeline.
   EventPipeline(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
                 const actions::HostServices* services, GroupCommitter* committer, Options options);
+  // Runs the events already queued, then stops the workers and the watchdog.
+  // Workers written off inside a plugin are not waited for.
+  ~EventPipeline();
 
   // How an event Triggerfish emits itself differs from a helpdesk's.
   struct Internal {
@@ -68,9 +94,10 @@ class EventPipeline {
   };
 
   // Called once with an event's result: on the caller's thread when it is
-  // known at once (invalid, a stored duplicate), else on the group
-  // committer's reply thread once the commit is durable — so it must be
-  // quick and not block.
+  // known at once (invalid, a stored duplicate), on a cycle worker when the
+  // cycle decides it (a duplicate in flight, a schedule tick that changes
+  // nothing), else on the group committer's reply thread once the commit is
+  // durable — so it must be quick and not block.
   using Done = std::function<void(PublishResult)>;
 
   // Runs `event` for `tenant`, commits it and calls `done` with the result.
@@ -97,9 +124,25 @@ class EventPipeline {
 
   // Events dropped because their causation chain was too long.
   int64_t dropped_by_causation() const { return dropped_by_causation_.load(); }
+  // Cycle workers written off because an inline action did not return.
+  int64_t abandoned_workers() const { return abandoned_workers_.load(); }
 
  private:
-  std::mutex& TenantLock(const std::string& tenant);
+  struct Job;
+  class Worker;
+  // A tenant with events queued or running; it is in ready_ or held by the
+  // one worker that runs its events.
+  struct TenantQueue {
+    std::deque<std::shared_ptr<Job>> jobs;
+  };
+
+  void Enqueue(std::shared_ptr<Job> job);
+  void StartWorker();
+  void WorkerLoop(std::shared_ptr<Worker> worker);
+  // Runs one event on `worker`; false if the worker was written off during
+  // the cycle (nothing of this run took effect; the job is queued again).
+  bool RunJob(Worker& worker, const std::shared_ptr<Job>& job);
+  void Watchdog();
   // Counts the rules and actions of a committed event (metrics set).
   void CountFired(const std::string& tenant, const v1::PublishEventResponse& response) const;
   store::EventCommit BuildCommit(const std::string& tenant, const v1::Event& event,
@@ -113,8 +156,20 @@ class EventPipeline {
   GroupCommitter* committer_;
   Options options_;
 
-  std::mutex locks_mu_;
-  std::map<std::string, std::unique_ptr<std::mutex>> tenant_locks_;
+  std::mutex sched_mu_;
+  std::condition_variable sched_cv_;
+  std::map<std::string, TenantQueue> tenants_;
+  std::deque<std::string> ready_;  // tenants waiting for a worker
+  std::vector<std::shared_ptr<Worker>> workers_;
+  int live_workers_ = 0;  // not counting written-off ones
+  bool stopping_ = false;
+  std::condition_variable stopped_cv_;
+  std::atomic<int64_t> abandoned_workers_{0};
+
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool watch_stop_ = false;
+  std::thread watchdog_;
 
   // An event being committed, or committed recently: a duplicate joins its
   // result instead of running again.

@@ -2,14 +2,15 @@
 
 // Runs plugin calls on worker threads that their caller can walk away from.
 // A plugin is third-party code: it may block forever, and a thread that is
-// inside it cannot be stopped. So the trigger cycle (which holds its
-// tenant's lock) and the outbox workers never call a plugin on their own
-// thread; they hand the call to this pool and wait for it at most the
-// call's timeout. A call still running then is abandoned: its worker is
-// written off (it exits when the plugin returns, if ever) and a fresh one
-// takes its place, so the pool keeps its size and its callers go on.
+// inside it cannot be stopped. So callers whose thread matters and that
+// nobody watches over (dry runs on gRPC threads, the outbox workers) never
+// call a plugin on their own thread; they hand the call to this pool and
+// wait for it at most the call's timeout (the event pipeline's cycle
+// workers call plugins directly under a CallWatch instead). A call still running then is abandoned:
+// its worker is written off (it exits when the plugin returns, if ever) and a fresh one takes its
+// place, so the pool keeps its size and its callers go on.
 //
-//   PluginCallPool pool("tf-inline", 8);
+//   PluginCallPool pool("tf-inline", 4);
 //   auto outcome = std::make_shared<ExecuteOutcome>();
 //   if (!pool.Run([outcome, ...] { *outcome = host.Execute(...); }, timeout)) {
 //     // Timed out: `outcome` may still be written later; don't read it.

@@ -118,7 +118,7 @@ TEST(PluginFaultsTest, InlineFaultsFailTheirActionAloneAndTheEventCommits) {
 // (more of them than there are inline workers) run as usual, because the
 // hung call holds neither the tenant's lock nor a worker of the pool.
 TEST(PluginFaultsTest, AnInlineActionThatHangsFailsAtItsTimeoutAndItsTenantGoesOn) {
-  ServerProcess server({"--config", WriteConfig(Config(1, 2, 500) + "inline_action_threads: 2\n")});
+  ServerProcess server({"--config", WriteConfig(Config(1, 2, 500) + "cycle_threads: 2\n")});
   ASSERT_TRUE(server.Start()) << server.log();
   Client client(server.Channel());
   ASSERT_TRUE(client
@@ -161,13 +161,13 @@ TEST(PluginFaultsTest, AnInlineActionThatHangsFailsAtItsTimeoutAndItsTenantGoesO
   failed.set_status(v1::EXECUTION_STATUS_FAILED);
   EXPECT_EQ(client.Executions(failed).size(), 4u);
   EXPECT_TRUE(client.Serving());
-  EXPECT_NE(server.log().find("was abandoned"), std::string::npos);
+  EXPECT_NE(server.log().find("did not return within 300 ms"), std::string::npos);
 }
 
-// A plugin that outlives the inline timeout and then calls the host is cut
-// off from the event's unit of work: the call fails with
-// TF_HOST_UNAVAILABLE (4) instead of writing into a commit that has moved on.
-TEST(PluginFaultsTest, AnAbandonedInlineCallCannotReachItsEventAnyMore) {
+// A plugin that outlives the inline timeout and then writes plugin state
+// writes into a run of the event that was abandoned: the event committed
+// without it, and the write never reaches the store.
+TEST(PluginFaultsTest, AnAbandonedInlineCallLeavesNoTrace) {
   ServerProcess server({"--config", WriteConfig(Config(1, 2, 500))});
   ASSERT_TRUE(server.Start()) << server.log();
   Client client(server.Channel());
@@ -177,12 +177,59 @@ TEST(PluginFaultsTest, AnAbandonedInlineCallCannotReachItsEventAnyMore) {
                     "params": {"do": "late_state", "ms": 800, "file": ")" +
                                                           file + R"("}}])"))
                   .ok());
+  ASSERT_TRUE(client
+                  .CreateRule("read", RuleFor("read", R"([{"type": "faulty.inline",
+                    "params": {"do": "read_state", "file": ")" +
+                                                          file + R"("}}])"))
+                  .ok());
   v1::PublishEventResponse response;
   ASSERT_TRUE(client.Publish(Created("l1", "T1", "late"), &response).ok());
   ASSERT_EQ(response.fired_rules_size(), 1);
   EXPECT_EQ(response.fired_rules(0).actions(0).status(), v1::ACTION_STATUS_FAILED);
+  // The late write happened (into the abandoned run)...
   ASSERT_TRUE(Eventually([&] { return FileLines(file).size() == 2; }));
-  EXPECT_EQ(FileLines(file)[1], "l1/late/0 1 put=4");
+  EXPECT_EQ(FileLines(file)[1], "l1/late/0 1 put=0");
+  // ...and is nowhere to be seen.
+  ASSERT_TRUE(client.Publish(Created("r1", "T2", "read"), &response).ok());
+  ASSERT_EQ(FileLines(file).size(), 4u);
+  EXPECT_EQ(FileLines(file)[3], "r1/read/0 1 late=absent");
+}
+
+// Dry runs (EvaluateEvent) run on the caller's gRPC thread, so their inline
+// actions go to a pool of workers: a hung one is abandoned there at the
+// timeout, and a late host call of it finds its unit of work revoked.
+TEST(PluginFaultsTest, AnInlineActionThatHangsInADryRunFailsAtItsTimeout) {
+  ServerProcess server({"--config", WriteConfig(Config(1, 2, 500))});
+  ASSERT_TRUE(server.Start()) << server.log();
+  Client client(server.Channel());
+  const std::string file = server.dir() + "/late.log";
+  ASSERT_TRUE(client
+                  .CreateRule("late", RuleFor("late", R"([{"type": "faulty.inline",
+                    "params": {"do": "late_state", "ms": 800, "file": ")" +
+                                                          file + R"("}}])"))
+                  .ok());
+  ASSERT_TRUE(
+      client
+          .CreateRule("hang",
+                      RuleFor("late", R"([{"type": "faulty.inline", "params": {"do": "hang"}}])"))
+          .ok());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::EvaluateEventRequest request;
+  *request.mutable_event() = Created("d1", "T1", "late");
+  v1::EvaluateEventResponse response;
+  const auto started = std::chrono::steady_clock::now();
+  auto status = client.events->EvaluateEvent(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
+  ASSERT_EQ(response.fired_rules_size(), 2);
+  for (const auto& fired : response.fired_rules()) {
+    EXPECT_EQ(fired.actions(0).status(), v1::ACTION_STATUS_FAILED);
+    EXPECT_NE(fired.actions(0).message().find("the call was abandoned"), std::string::npos)
+        << fired.actions(0).message();
+  }
+  ASSERT_TRUE(Eventually([&] { return FileLines(file).size() == 2; }));
+  EXPECT_EQ(FileLines(file)[1], "d1/late/0 1 put=4");  // TF_HOST_UNAVAILABLE
   EXPECT_TRUE(client.Serving());
 }
 

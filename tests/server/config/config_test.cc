@@ -138,12 +138,12 @@ TEST_F(ConfigTest, ReadsTheObservabilityKeys) {
 
 TEST_F(ConfigTest, ReadsTheInlineActionKeys) {
   ServerConfig config;
-  EXPECT_EQ(config.inline_action_threads, 8);
-  ASSERT_TRUE(Load("inline_action_timeout_ms: 250\ninline_action_threads: 3\n", &config).ok());
+  EXPECT_EQ(config.cycle_threads, 4);
+  ASSERT_TRUE(Load("inline_action_timeout_ms: 250\ncycle_threads: 3\n", &config).ok());
   EXPECT_EQ(config.inline_action_timeout_ms, 250);
-  EXPECT_EQ(config.inline_action_threads, 3);
-  const absl::Status status = Load("inline_action_threads: 0\n", &config);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("inline_action_threads"));
+  EXPECT_EQ(config.cycle_threads, 3);
+  const absl::Status status = Load("cycle_threads: 0\n", &config);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("cycle_threads"));
 }
 
 TEST_F(ConfigTest, UnknownTopLevelKeyIsAnError) {
