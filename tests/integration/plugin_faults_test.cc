@@ -8,11 +8,13 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <future>
 #include <map>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "tests/integration/test_client.h"
+#include "tests/testing/tokens.h"
 
 namespace triggerfish {
 namespace {
@@ -162,6 +164,59 @@ TEST(PluginFaultsTest, AnInlineActionThatHangsFailsAtItsTimeoutAndItsTenantGoesO
   EXPECT_EQ(client.Executions(failed).size(), 4u);
   EXPECT_TRUE(client.Serving());
   EXPECT_NE(server.log().find("did not return within 300 ms"), std::string::npos);
+}
+
+// Cycles of different tenants run in parallel: a tenant whose inline action
+// takes a second does not hold up another tenant's events meanwhile.
+TEST(PluginFaultsTest, ASlowTenantDoesNotHoldUpAnother) {
+  const std::string slow_token = "slow-token-5e1f";
+  const std::string quick_token = "quick-token-77a0";
+  std::string config = Config(1, 2, 500);
+  config.replace(config.find("inline_action_timeout_ms: 300"), 29,
+                 "inline_action_timeout_ms: 5000");
+  config += "cycle_threads: 2\nauth:\n  enabled: true\n  tokens:\n    - {name: slow, sha256: \"" +
+            testing::Sha256Hex(slow_token) +
+            "\", tenant: slow, roles: [admin, publisher, reader]}\n    - {name: quick, sha256: \"" +
+            testing::Sha256Hex(quick_token) +
+            "\", tenant: quick, roles: [admin, publisher, reader]}\n";
+  ServerProcess server({"--config", WriteConfig(config)});
+  ASSERT_TRUE(server.Start()) << server.log();
+  auto channel = server.Channel();
+  auto rules = v1::RuleService::NewStub(channel);
+  auto events = v1::EventService::NewStub(channel);
+  auto create = [&](const std::string& token, const std::string& actions) {
+    grpc::ClientContext context;
+    testing::AddBearer(&context, token);
+    v1::CreateRuleRequest request;
+    request.set_rule_id("r");
+    *request.mutable_rule() = testing::FromJson<v1::Rule>(RuleFor("go", actions));
+    v1::Rule rule;
+    return rules->CreateRule(&context, request, &rule);
+  };
+  ASSERT_TRUE(
+      create(slow_token, R"([{"type": "faulty.inline", "params": {"do": "sleep", "ms": 1500}}])")
+          .ok());
+  ASSERT_TRUE(
+      create(quick_token, R"([{"type": "ticket.add_tags", "params": {"tags": ["quick"]}}])").ok());
+  auto publish = [&](const std::string& token, const std::string& id) {
+    grpc::ClientContext context;
+    testing::AddBearer(&context, token);
+    v1::PublishEventRequest request;
+    *request.mutable_event() = Created(id, "T-" + id, "go");
+    v1::PublishEventResponse response;
+    return events->PublishEvent(&context, request, &response);
+  };
+  auto slow = std::async(std::launch::async, [&] { return publish(slow_token, "s1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    auto status = publish(quick_token, "q" + std::to_string(i));
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(800));
+  EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  auto status = slow.get();
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 // A plugin that outlives the inline timeout and then writes plugin state
