@@ -246,7 +246,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
   store::EventCommit commit;
   commit.tenant = tenant;
   commit.event = event;
-  commit.ticket = result.ticket;
+  commit.ticket = std::move(result.ticket);
   const int64_t now = NowMicros();
   // Event and ticket JSON for deferred actions, made once and only when one
   // fired: the ticket after the cycle, so that an e-mail sees the final
@@ -255,13 +255,13 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
   std::string ticket_json;
   if (!result.deferred_actions.empty()) {
     event_json = actions::EventToJson(event).dump();
-    ticket_json = actions::TicketJsonForPlugins(result.ticket, tenant, services_).dump();
+    ticket_json = actions::TicketJsonForPlugins(commit.ticket, tenant, services_).dump();
   }
 
   v1::PublishEventResponse& response = commit.response;
   response.set_event_id(event.id());
   response.set_trace_id(event.trace_id());
-  for (const v1::FiredRule& fired : result.fired_rules) {
+  for (v1::FiredRule& fired : result.fired_rules) {
     commit.fired_rule_ids.push_back(fired.rule_id());
     for (const v1::ActionResult& action : fired.actions()) {
       store::ExecutionRow x;
@@ -294,7 +294,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
       }
       commit.executions.push_back(std::move(x));
     }
-    *response.add_fired_rules() = fired;
+    *response.add_fired_rules() = std::move(fired);
   }
   // Params of deferred actions, from the rules that fired.
   for (const engine::DeferredAction& d : result.deferred_actions) {
@@ -305,7 +305,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
       }
     }
   }
-  *response.mutable_ticket_patch() = result.patch;
+  *response.mutable_ticket_patch() = std::move(result.patch);
 
   for (const auto& [key, value] : work.state_writes()) commit.state_writes.push_back({key, value});
   if (!work.timer_changes().empty()) {

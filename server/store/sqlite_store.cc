@@ -552,7 +552,6 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
       return absl::OkStatus();
     }
   }
-  outcome->response = c->response;
   if (c->response.snapshot_updated()) {
     Statement q(db_,
                 "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
@@ -630,6 +629,9 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
     q.Bind(9, t.trace_id);
     if (q.Step() != SQLITE_DONE) return q.Error("writing timer");
   }
+  // Nothing reads the commit's response after this (a failed transaction
+  // replaces every outcome with its error).
+  outcome->response = std::move(c->response);
   return absl::OkStatus();
 }
 
