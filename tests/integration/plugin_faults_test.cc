@@ -43,6 +43,13 @@ std::string RuleFor(const std::string& subject, const std::string& actions) {
          subject + R"("}}, "actions": )" + actions + "}";
 }
 
+// A one-action list: faulty.inline doing `what` after `ms`, recording to
+// `file`.
+std::string LoggedAction(const std::string& what, const std::string& file, int ms = 0) {
+  return R"([{"type": "faulty.inline", "params": {"do": ")" + what + R"(", "ms": )" +
+         std::to_string(ms) + R"(, "file": ")" + file + R"("}}])";
+}
+
 v1::Event Created(const std::string& id, const std::string& ticket, const std::string& subject) {
   return FromJson<v1::Event>(R"({"id": ")" + id + R"(", "type": "ticket.created",
     "ticket": {"id": ")" + ticket +
@@ -227,16 +234,9 @@ TEST(PluginFaultsTest, AnAbandonedInlineCallLeavesNoTrace) {
   ASSERT_TRUE(server.Start()) << server.log();
   Client client(server.Channel());
   const std::string file = server.dir() + "/late.log";
-  ASSERT_TRUE(client
-                  .CreateRule("late", RuleFor("late", R"([{"type": "faulty.inline",
-                    "params": {"do": "late_state", "ms": 800, "file": ")" +
-                                                          file + R"("}}])"))
-                  .ok());
-  ASSERT_TRUE(client
-                  .CreateRule("read", RuleFor("read", R"([{"type": "faulty.inline",
-                    "params": {"do": "read_state", "file": ")" +
-                                                          file + R"("}}])"))
-                  .ok());
+  ASSERT_TRUE(
+      client.CreateRule("late", RuleFor("late", LoggedAction("late_state", file, 800))).ok());
+  ASSERT_TRUE(client.CreateRule("read", RuleFor("read", LoggedAction("read_state", file))).ok());
   v1::PublishEventResponse response;
   ASSERT_TRUE(client.Publish(Created("l1", "T1", "late"), &response).ok());
   ASSERT_EQ(response.fired_rules_size(), 1);
@@ -258,11 +258,8 @@ TEST(PluginFaultsTest, AnInlineActionThatHangsInADryRunFailsAtItsTimeout) {
   ASSERT_TRUE(server.Start()) << server.log();
   Client client(server.Channel());
   const std::string file = server.dir() + "/late.log";
-  ASSERT_TRUE(client
-                  .CreateRule("late", RuleFor("late", R"([{"type": "faulty.inline",
-                    "params": {"do": "late_state", "ms": 800, "file": ")" +
-                                                          file + R"("}}])"))
-                  .ok());
+  ASSERT_TRUE(
+      client.CreateRule("late", RuleFor("late", LoggedAction("late_state", file, 800))).ok());
   ASSERT_TRUE(
       client
           .CreateRule("hang",
