@@ -254,11 +254,14 @@ typedef struct tf_execute_request {
  * result's "message" explains why. Must not throw, longjmp or exit.
  * Thread safety: called concurrently from many threads with the same
  * `instance`; the plugin synchronises any shared state itself. Inline
- * actions must return quickly and must not do network I/O. The host runs
- * every execute on a worker thread of its own and stops waiting at the
- * deadline: a call still running then has failed, its context is revoked
- * (context-bound host functions return TF_HOST_UNAVAILABLE) and the thread
- * is left to it until it returns. */
+ * actions must return quickly and must not do network I/O. The host calls
+ * execute on threads it can give up: a call still running at its deadline
+ * has failed and is abandoned (its thread is left to it until it returns);
+ * whatever it does through its context afterwards is discarded or refused
+ * (TF_HOST_UNAVAILABLE). When an inline action is abandoned, the host runs
+ * the event's trigger cycle again without it, so the inline actions before
+ * it are called a second time for the same event (same operation id); their
+ * context-bound effects of the abandoned run are discarded. */
 typedef int32_t (*tf_execute_fn)(tf_plugin_instance* instance, const tf_execute_request* request,
                                  tf_sink* result);
 
