@@ -359,16 +359,17 @@ TEST(PluginFaultsTest, DeferredFaultsEndDeadWithTheirErrorAndTheOnlyWorkerGoesOn
 // outbox.max_attempts attempts were made; then it is DEAD without another
 // call, and the server stays up. Nothing acknowledged is lost.
 // Whether the server died of the fixture's segfault: killed by SIGSEGV, or,
-// in a build with AddressSanitizer (which catches the signal, reports it and
-// exits with an error), the sanitizer's SEGV report.
+// in a sanitizer build (AddressSanitizer or ThreadSanitizer catch the signal,
+// report it and exit with an error), the sanitizer's SEGV report.
 bool DiedOfSegv(int status, const std::string& log) {
   if (WIFSIGNALED(status)) return WTERMSIG(status) == SIGSEGV;
   return WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-         log.find("AddressSanitizer: SEGV") != std::string::npos;
+         log.find("Sanitizer: SEGV") != std::string::npos;
 }
 
 TEST(PluginFaultsTest, ADeferredActionThatCrashesTheServerGoesDeadAfterMaxAttemptsRestarts) {
   ServerProcess server({"--config", WriteConfig(Config(1, 2, 2000))});
+  server.set_expect_crash_reports(true);
   ASSERT_TRUE(server.Start()) << server.log();
   auto client = std::make_unique<Client>(server.Channel());
   const std::string file = server.dir() + "/side-effects.log";

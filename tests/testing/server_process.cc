@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
 
 #ifndef TRIGGERFISHD_PATH
 #error "TRIGGERFISHD_PATH must name the triggerfishd binary"
@@ -32,6 +33,20 @@ const bool kFastBackupPoll = [] {
   setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "50", /*overwrite=*/0);
   return true;
 }();
+
+// The first line of every sanitizer report; UBSan's is "<file>:<line>:<col>:
+// runtime error: ...".
+constexpr std::string_view kReportMarkers[] = {
+    "ERROR: AddressSanitizer:", "ERROR: LeakSanitizer:", "WARNING: ThreadSanitizer:",
+    "ThreadSanitizer: ", ": runtime error: "};
+
+// Reports of a fatal signal, which a test that crashes the server on purpose
+// expects.
+bool IsCrashReport(std::string_view line) {
+  return line.find("Sanitizer: SEGV") != std::string_view::npos ||
+         line.find("Sanitizer: BUS") != std::string_view::npos ||
+         line.find("Sanitizer: ABRT") != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -59,6 +74,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args)
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Kill();
+  const std::string report = SanitizerReport();
+  if (!report.empty()) ADD_FAILURE() << "triggerfishd reported:\n" << report;
   std::string command = "rm -rf '" + dir_ + "'";
   (void)std::system(command.c_str());
 }
@@ -155,6 +172,25 @@ void ServerProcess::Kill() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+std::string ServerProcess::SanitizerReport() const {
+  const std::string text = log();
+  std::size_t line_start = 0;
+  while (line_start < text.size()) {
+    std::size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = text.size();
+    const std::string_view line(text.data() + line_start, line_end - line_start);
+    const bool is_report =
+        std::any_of(std::begin(kReportMarkers), std::end(kReportMarkers),
+                    [&](std::string_view marker) { return line.find(marker) != line.npos; });
+    if (is_report && !(expect_crash_reports_ && IsCrashReport(line))) {
+      // The report, up to a bounded length: enough for its stacks.
+      return text.substr(line_start, 16384);
+    }
+    line_start = line_end + 1;
+  }
+  return "";
 }
 
 bool ServerProcess::WaitForExit(std::chrono::milliseconds timeout, int* status) {

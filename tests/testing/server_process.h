@@ -3,6 +3,10 @@
 // Runs the real triggerfishd binary for integration tests: on a free loopback
 // port, with its store in a temporary directory, waiting until its health
 // service says SERVING. Restart() keeps the store; Kill() sends SIGKILL.
+// In a sanitizer build the server's own reports (AddressSanitizer, LeakSanitizer,
+// UndefinedBehaviorSanitizer, ThreadSanitizer) land in its log, not in the
+// test's output; the destructor fails the running test if the log has one, so
+// that a report during e.g. a graceful shutdown cannot go unnoticed.
 //
 //   ServerProcess server;
 //   ASSERT_TRUE(server.Start());
@@ -55,6 +59,11 @@ class ServerProcess {
   const std::string& dir() const { return dir_; }
   // What the server wrote to stdout/stderr so far.
   std::string log() const;
+  // The first sanitizer report in log() (from its header line on), or "".
+  std::string SanitizerReport() const;
+  // For a test that crashes the server on purpose: a sanitizer's report of
+  // that fatal signal ("...Sanitizer: SEGV") is expected and does not fail it.
+  void set_expect_crash_reports(bool expect) { expect_crash_reports_ = expect; }
   pid_t pid() const { return pid_; }
 
  private:
@@ -64,6 +73,7 @@ class ServerProcess {
   std::string log_path_;
   int port_ = 0;
   pid_t pid_ = -1;
+  bool expect_crash_reports_ = false;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
 };
 
