@@ -2,11 +2,11 @@
 # Installs the dependencies, builds, and runs the whole test suite with ctest:
 # unit tests, plugin and SDK tests, and integration tests that start the real
 # triggerfishd on loopback ports. Then, as CI does:
-#  - the engine, SDK and plugin unit tests built with AddressSanitizer and
-#    UndefinedBehaviorSanitizer (presets asan / asan-unit, build-asan/; the
-#    whole suite runs under them with `ctest --preset asan` after
-#    `cmake --build --preset asan`);
+#  - the whole suite again, built with AddressSanitizer and
+#    UndefinedBehaviorSanitizer (presets asan, build-asan/): every library,
+#    plugin, tool and test, and the triggerfishd the integration tests spawn;
 #  - the libFuzzer targets for FUZZ_SECONDS each (scripts/fuzz.sh).
+# SECURITY.md ("Fuzzing and sanitizers") has the time each step takes.
 #
 # TRIGGERFISH_SANITIZERS=0 runs only the normal suite (a quicker local check).
 set -euo pipefail
@@ -17,10 +17,10 @@ ctest --preset default -j "$(nproc)"
 
 if [ "${TRIGGERFISH_SANITIZERS:-1}" = 0 ]; then exit 0; fi
 
-echo "== ASan + UBSan: engine, SDK and plugin unit tests"
+echo "== ASan + UBSan: the whole suite"
 cmake --preset asan >/dev/null
-cmake --build --preset asan-unit -j "$(nproc)"
-ctest --preset asan-unit -j "$(nproc)"
+cmake --build --preset asan -j "$(nproc)"
+ctest --preset asan -j "$(nproc)"
 
 echo "== fuzzing"
 # 120 s per target keeps the whole of .ci/run well inside its time budget
