@@ -4,11 +4,13 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "server/observability/logging.h"
+#include "server/plugins/call_watch.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 
@@ -107,6 +109,15 @@ int main(int argc, char** argv) {
   (*server)->Wait();
   spdlog::info("gRPC server shut down");
   waiter.join();
+  if (const int64_t stuck = triggerfish::server::plugins::AbandonedCallsRunning().load();
+      stuck > 0) {
+    // Everything acknowledged is committed; but a thread still inside a
+    // plugin could come back into objects an orderly teardown frees.
+    spdlog::warn("{} abandoned plugin calls are still running: exiting without teardown", stuck);
+    spdlog::info("triggerfishd stopped");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
   spdlog::info("triggerfishd stopped");
   return 0;
 }

@@ -248,6 +248,9 @@ void Server::Wait() {
   // finish what it has, let running deferred attempts finish.
   automations_.reset();
   timers_.reset();
+  // Runs the events still queued for a cycle (a stream's last ones) into
+  // the committer, which then commits what it has.
+  pipeline_.reset();
   committer_.reset();
   outbox_.reset();
 }

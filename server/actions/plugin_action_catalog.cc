@@ -95,6 +95,9 @@ engine::ActionOutcome Abandoned(std::chrono::milliseconds timeout) {
 }  // namespace
 
 engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest& request) const {
+  plugins::CallWatch* watch = plugins::CallWatch::Current();
+  // A written-off cycle worker back from a plugin: nothing more to run.
+  if (watch != nullptr && watch->written_off()) return Abandoned(inline_timeout_);
   // Everything the plugin can reach is owned by `call`, which a worker of
   // the pool keeps alive if the call is abandoned there.
   struct Call {
@@ -131,7 +134,7 @@ engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest
     call->outcome = host->Execute(call->type, execute);
   };
   const auto start = std::chrono::steady_clock::now();
-  if (plugins::CallWatch* watch = plugins::CallWatch::Current()) {
+  if (watch != nullptr) {
     // A cycle worker: called right here; the worker's watchdog writes the
     // worker off if the plugin does not return in time, and the event runs
     // again elsewhere without this action (its unit of work goes with the

@@ -54,7 +54,7 @@ EventPipeline::EventPipeline(rules::RuleManager* rules, const engine::ActionCata
                              const actions::HostServices* services, GroupCommitter* committer,
                              Options options)
     : rules_(rules),
-      cycle_(*catalog),
+      cycle_(std::make_shared<const engine::TriggerCycle>(*catalog)),
       services_(services),
       state_(services->cache),
       store_(services->store),
@@ -132,6 +132,10 @@ class EventPipeline::Worker final : public plugins::CallWatch {
     in_call = false;
     return !abandoned;
   }
+  bool written_off() override {
+    std::lock_guard lock(mu);
+    return abandoned;
+  }
 
   std::mutex mu;  // guards everything below
   bool in_call = false;
@@ -178,7 +182,12 @@ void EventPipeline::WorkerLoop(std::shared_ptr<Worker> worker) {
       std::shared_ptr<Job> job = std::move(queue.jobs.front());
       queue.jobs.pop_front();
       lock.unlock();
-      if (!RunJob(*worker, job)) return;  // written off: the watchdog took over
+      if (!RunJob(*worker, job)) {
+        // Written off, back from the plugin: the watchdog took over the
+        // job and the tenant, and the pipeline may be gone by now.
+        plugins::AbandonedCallsRunning().fetch_sub(1);
+        return;
+      }
       lock.lock();
     }
     if (queue.jobs.empty()) {
@@ -217,6 +226,7 @@ void EventPipeline::Watchdog() {
         timeout = worker->call_timeout;
       }
       abandoned_workers_.fetch_add(1);
+      plugins::AbandonedCallsRunning().fetch_add(1);
       spdlog::error(
           "tenant {}: inline action {} (rule {}, action {}) of event {} did not return within "
           "{} ms: the call is abandoned on its thread, which is replaced, and the event runs "
@@ -446,7 +456,8 @@ bool EventPipeline::RunJob(Worker& worker, const std::shared_ptr<Job>& job) {
   if (!failed_actions.empty()) options.failed_actions = &failed_actions;
   std::optional<Internal>& internal = job->internal;
   if (internal && internal->automation) options.skip_rule_ids = &internal->latched_rule_ids;
-  engine::CycleResult result = cycle_.Run(*rule_set, event, options);
+  const std::shared_ptr<const engine::TriggerCycle> cycle = cycle_;
+  engine::CycleResult result = cycle->Run(*rule_set, event, options);
   {
     std::lock_guard lock(worker.mu);
     if (worker.abandoned) return false;

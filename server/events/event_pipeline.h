@@ -149,7 +149,9 @@ class EventPipeline {
                                  engine::CycleResult& result, actions::UnitOfWork& work);
 
   rules::RuleManager* rules_;
-  engine::TriggerCycle cycle_;
+  // Shared with the runs in progress: a written-off worker that comes back
+  // from its plugin finishes its (discarded) cycle with its own reference.
+  std::shared_ptr<const engine::TriggerCycle> cycle_;
   const actions::HostServices* services_;
   actions::PluginStateCache* state_;
   store::Store* store_;

@@ -15,7 +15,9 @@
 //     if (!watch->End()) return Abandoned();  // written off meanwhile
 //   }
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,9 @@ class CallWatch {
   // thread goes on to do must have no effect (the owner of the thread makes
   // sure of that) and the thread should leave as soon as it can.
   virtual bool End() = 0;
+  // True once the thread has been written off: skip any further plugin
+  // work (and the objects it would touch) and unwind.
+  virtual bool written_off() = 0;
 
   // The calling thread's watch, or null when nobody watches it.
   static CallWatch* Current() { return current_; }
@@ -45,6 +50,15 @@ class CallWatch {
  private:
   static inline thread_local CallWatch* current_ = nullptr;
 };
+
+// Plugin calls abandoned and not yet returned, in the whole process. While
+// it is not zero a thread may still come back from a plugin into the
+// server's objects, so an orderly teardown is not safe (triggerfishd exits
+// without one; everything acknowledged is committed by then).
+inline std::atomic<int64_t>& AbandonedCallsRunning() {
+  static std::atomic<int64_t> running{0};
+  return running;
+}
 
 // How an inline action whose call was abandoned after `timeout` fails.
 inline std::string AbandonedCallMessage(std::chrono::milliseconds timeout) {

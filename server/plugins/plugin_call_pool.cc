@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "server/common/thread_name.h"
+#include "server/plugins/call_watch.h"
 #include "spdlog/spdlog.h"
 
 namespace triggerfish::server::plugins {
@@ -64,6 +65,7 @@ void PluginCallPool::Work(std::shared_ptr<Shared> shared) {
     if (call->state == Call::State::kAbandoned) {
       // A replacement took this worker's place when the call was abandoned.
       shared->abandoned_running.fetch_sub(1);
+      AbandonedCallsRunning().fetch_sub(1);
       spdlog::warn(
           "{}: an abandoned plugin call returned after {} ms", shared->name,
           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - call->started)
@@ -112,6 +114,7 @@ bool PluginCallPool::Run(std::function<void()> call_fn, std::chrono::millisecond
     call->state = Call::State::kAbandoned;
     shared_->abandoned.fetch_add(1);
     shared_->abandoned_running.fetch_add(1);
+    AbandonedCallsRunning().fetch_add(1);
     lock.unlock();
     StartWorker(shared_);  // replaces the worker stuck in the call
     spdlog::error(
