@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -425,6 +427,47 @@ TEST_F(TenantIsolationTest, AgentsAreNeitherVisibleNorAssignableAcrossTenants) {
     acme_open += agent.open_tickets();
   }
   EXPECT_EQ(acme_open, 3);
+}
+
+// Both tenants publish at once from several threads each. Each tenant's
+// events run one at a time (its round-robin cursor advances exactly once
+// per event, so the agents get exactly equal shares) while the two tenants'
+// cycles run side by side on the cycle workers.
+TEST_F(TenantIsolationTest, ConcurrentTenantsEachSeeTheirOwnEventsOneAtATime) {
+  constexpr int kThreads = 4;
+  constexpr int kEventsPerThread = 30;
+  const std::string route = R"({"name": "route", "trigger": {"event_types": ["ticket.created"]},
+      "actions": [{"type": "assign.round_robin", "params": {"group": "desk"}}]})";
+  for (const std::string token : {kAcme, kGlobex}) {
+    for (const std::string agent : {"x", "y", "z"}) {
+      ASSERT_TRUE(
+          PutAgent(token, R"({"id": ")" + agent + R"(", "groups": ["desk"], "available": true})")
+              .ok());
+    }
+    ASSERT_TRUE(CreateRule(token, "route", route).ok());
+  }
+  std::map<std::string, std::map<std::string, int>> assigned;  // token -> agent -> events
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (const std::string token : {kAcme, kGlobex}) {
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, token, t] {
+        for (int n = 0; n < kEventsPerThread; ++n) {
+          const std::string id = std::to_string(t) + "-" + std::to_string(n);
+          const auto response = Publish(
+              token, R"({"id": "e)" + id + R"(", "type": "ticket.created", "ticket": {"id": "T)" +
+                         id + R"("}})");
+          std::lock_guard lock(mu);
+          ++assigned[token][response.ticket_patch().assignee_id()];
+        }
+      });
+    }
+  }
+  for (auto& thread : threads) thread.join();
+  const int share = kThreads * kEventsPerThread / 3;
+  const std::map<std::string, int> even = {{"x", share}, {"y", share}, {"z", share}};
+  EXPECT_EQ(assigned[kAcme], even);
+  EXPECT_EQ(assigned[kGlobex], even);
 }
 
 TEST_F(TenantIsolationTest, PluginStateTimersAndAutomationsStayInTheirTenant) {
