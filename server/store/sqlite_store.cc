@@ -756,12 +756,15 @@ absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ClaimDeferred(int64_t now
   std::lock_guard lock(mu_);
   std::vector<ExecutionRow> out;
   absl::Status status = InTransaction([&]() -> absl::Status {
-    Statement q(db_, StrCat("SELECT ", kExecutionColumns,
-                            " FROM executions WHERE (status = ?1 AND next_attempt_us <= ?2) OR "
-                            "(status = ?3 AND lease_until_us <= ?2) ORDER BY next_attempt_us "
-                            "LIMIT ?4")
-                         .c_str());
-    q.Bind(1, kQueued).Bind(2, now_us).Bind(3, kRunning).Bind(4, int64_t{limit});
+    // The statuses are literals so that SQLite can prove the partial index
+    // executions_due applies: with bound statuses it scans every execution
+    // ever recorded, on every poll of every outbox worker.
+    static const std::string kClaim = StrCat(
+        "SELECT ", kExecutionColumns, " FROM executions WHERE status IN (", kQueued, ", ", kRunning,
+        ") AND ((status = ", kQueued, " AND next_attempt_us <= ?1) OR (status = ", kRunning,
+        " AND lease_until_us <= ?1)) ORDER BY next_attempt_us LIMIT ?2");
+    Statement q(db_, kClaim.c_str());
+    q.Bind(1, now_us).Bind(2, int64_t{limit});
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadExecution(q));
     if (rc != SQLITE_DONE) return q.Error("claiming executions");
@@ -928,12 +931,22 @@ absl::StatusOr<Backlog> SqliteStore::CountBacklog(int64_t now_us) {
 absl::Status SqliteStore::ReclaimLeases() {
   std::lock_guard lock(mu_);
   return InTransaction([&]() -> absl::Status {
-    Statement i(db_,
-                "UPDATE attempts SET status = ?, error = ?, end_us = start_us WHERE status = ?");
+    // Through the partial index executions_due (statuses as literals, see
+    // ClaimDeferred), not a scan of every execution and attempt ever made.
+    static const std::string kRunningIds =
+        StrCat("SELECT id FROM executions WHERE status IN (", kQueued, ", ", kRunning,
+               ") AND status = ", kRunning);
+    static const std::string kInterruptAttempts =
+        StrCat("UPDATE attempts SET status = ?, error = ?, end_us = start_us WHERE status = ? AND ",
+               "execution_id IN (", kRunningIds, ")");
+    Statement i(db_, kInterruptAttempts.c_str());
     i.Bind(1, kFailedAttempt).Bind(2, kInterrupted).Bind(3, kRunning);
     if (i.Step() != SQLITE_DONE) return i.Error("recording interrupted attempts");
-    Statement a(db_, "UPDATE executions SET status = ?, lease_until_us = 0 WHERE status = ?");
-    a.Bind(1, kQueued).Bind(2, kRunning);
+    static const std::string kReclaim =
+        StrCat("UPDATE executions SET status = ?, lease_until_us = 0 WHERE status IN (", kQueued,
+               ", ", kRunning, ") AND status = ", kRunning);
+    Statement a(db_, kReclaim.c_str());
+    a.Bind(1, kQueued);
     if (a.Step() != SQLITE_DONE) return a.Error("reclaiming executions");
     Statement b(db_, "UPDATE timers SET lease_until_us = 0 WHERE lease_until_us != 0");
     if (b.Step() != SQLITE_DONE) return b.Error("reclaiming timers");
