@@ -8,6 +8,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/integration/test_client.h"
 #include "tests/server/testing/proto_json.h"
 #include "tests/testing/metrics_scrape.h"
 #include "tests/testing/server_process.h"
@@ -18,10 +19,12 @@
 namespace triggerfish {
 namespace {
 
+using testing::BundledAndRecorderPluginDirs;
 using testing::FromJson;
 using testing::HttpGet;
 using testing::MetricsText;
 using testing::ServerProcess;
+using testing::WriteConfig;
 
 const std::map<std::string, std::string> kPublishEvent = {
     {"service", "triggerfish.v1.EventService"}, {"method", "PublishEvent"}};
@@ -35,22 +38,16 @@ std::map<std::string, std::string> With(std::map<std::string, std::string> label
 class MetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_ = "/tmp/triggerfish-metrics-config-" + std::to_string(getpid()) + ".yaml";
-    {
-      std::ofstream out(config_);
-      out << "plugin_dirs: [\"" << TRIGGERFISH_BUNDLED_PLUGIN_DIR << "\", \""
-          << TRIGGERFISH_RECORDER_PLUGIN_DIR << "\"]\n"
-          << "outbox: {threads: 1, max_attempts: 2, base_backoff_ms: 10, max_backoff_ms: 20}\n";
-    }
-    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config_});
+    const std::string config = WriteConfig(
+        BundledAndRecorderPluginDirs() +
+        "outbox: {threads: 1, max_attempts: 2, base_backoff_ms: 10, max_backoff_ms: 20}\n");
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config});
     ASSERT_TRUE(server_->Start()) << server_->log();
     ASSERT_GT(server_->admin_port(), 0) << server_->log();
     rules_ = v1::RuleService::NewStub(server_->Channel());
     events_ = v1::EventService::NewStub(server_->Channel());
     executions_ = v1::ExecutionService::NewStub(server_->Channel());
   }
-
-  void TearDown() override { std::remove(config_.c_str()); }
 
   MetricsText Scrape() {
     auto response =
@@ -81,7 +78,6 @@ class MetricsTest : public ::testing::Test {
     return events_->PublishEvent(&context, request, response);
   }
 
-  std::string config_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::RuleService::Stub> rules_;
   std::unique_ptr<v1::EventService::Stub> events_;

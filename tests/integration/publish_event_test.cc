@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/integration/test_client.h"
 #include "tests/server/testing/proto_json.h"
 #include "tests/testing/grpc_status.h"
 #include "tests/testing/server_process.h"
@@ -20,60 +21,28 @@
 namespace triggerfish {
 namespace {
 
+using testing::BundledAndRecorderPluginDirs;
+using testing::Eventually;
 using testing::FieldViolations;
+using testing::FileLines;
 using testing::FromJson;
 using testing::ServerProcess;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
-// Polls `condition` for up to `seconds`.
-template <typename Condition>
-bool Eventually(Condition condition, double seconds = 10) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(int(seconds * 1000));
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return condition();
-}
+using testing::WriteConfig;
 
 class PublishEventTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int counter = 0;
-    config_ = "/tmp/triggerfish-publish-config-" + std::to_string(getpid()) + "-" +
-              std::to_string(++counter) + ".yaml";
-    {
-      std::ofstream out(config_);
-      out << "plugin_dirs: [\"" << TRIGGERFISH_BUNDLED_PLUGIN_DIR << "\", \""
-          << TRIGGERFISH_RECORDER_PLUGIN_DIR << "\"]\n"
-          << "timer_poll_ms: 50\n"
-          << "automation_interval_ms: 100\n"
-          << "outbox: {threads: 2, max_attempts: 3, base_backoff_ms: 20, max_backoff_ms: 100, "
-             "action_timeout_ms: 2000}\n";
-    }
-    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config_});
+    const std::string config = WriteConfig(
+        BundledAndRecorderPluginDirs() +
+        "timer_poll_ms: 50\n"
+        "automation_interval_ms: 100\n"
+        "outbox: {threads: 2, max_attempts: 3, base_backoff_ms: 20, max_backoff_ms: 100, "
+        "action_timeout_ms: 2000}\n");
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config});
     ASSERT_TRUE(server_->Start()) << server_->log();
     Connect();
     side_effects_ = server_->dir() + "/side-effects.log";
   }
-
-  void TearDown() override { std::remove(config_.c_str()); }
 
   void Connect() {
     rules_ = v1::RuleService::NewStub(server_->Channel());
@@ -144,7 +113,6 @@ class PublishEventTest : public ::testing::Test {
            side_effects_ + "\"" + extra_params + "}}]}";
   }
 
-  std::string config_;
   std::string side_effects_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::RuleService::Stub> rules_;
@@ -183,7 +151,7 @@ TEST_F(PublishEventTest, CommitsTheSnapshotExecutionsAndRunsDeferredActions) {
   EXPECT_EQ(deferred.operation_id(), "e1/record/1");
   ASSERT_EQ(deferred.attempts_size(), 1);
   EXPECT_EQ(deferred.output().struct_value().fields().at("attempt").number_value(), 1);
-  auto lines = Lines(ReadFile(side_effects_));
+  auto lines = FileLines(side_effects_);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "e1/record/1 1 T1 e1 -");
 }
@@ -217,7 +185,7 @@ TEST_F(PublishEventTest, RetriesWithTheSameOperationIdThenDiesAndCanBeRetried) {
   EXPECT_EQ(GetExecution(broken_id).attempts_size(), 1) << "PERMANENT is not retried";
 
   int flaky_lines = 0;
-  for (const auto& line : Lines(ReadFile(side_effects_))) {
+  for (const auto& line : FileLines(side_effects_)) {
     if (line.ends_with(" flaky")) {
       ++flaky_lines;
       EXPECT_TRUE(line.starts_with("f1/flaky/0 "))
@@ -245,14 +213,9 @@ TEST_F(PublishEventTest, RetriesWithTheSameOperationIdThenDiesAndCanBeRetried) {
 
 TEST(OutboxTimeoutTest, AnAttemptPastItsTimeoutIsAbandonedAndRetriedThenDead) {
   const std::string config =
-      "/tmp/triggerfish-timeout-config-" + std::to_string(getpid()) + ".yaml";
-  {
-    std::ofstream out(config);
-    out << "plugin_dirs: [\"" << TRIGGERFISH_BUNDLED_PLUGIN_DIR << "\", \""
-        << TRIGGERFISH_RECORDER_PLUGIN_DIR << "\"]\n"
-        << "outbox: {threads: 1, max_attempts: 2, base_backoff_ms: 20, max_backoff_ms: 50, "
-           "action_timeout_ms: 300}\n";
-  }
+      WriteConfig(BundledAndRecorderPluginDirs() +
+                  "outbox: {threads: 1, max_attempts: 2, base_backoff_ms: 20, max_backoff_ms: 50, "
+                  "action_timeout_ms: 300}\n");
   ServerProcess server({"--config", config});
   ASSERT_TRUE(server.Start()) << server.log();
   const std::string file = server.dir() + "/slow.log";
@@ -322,7 +285,6 @@ TEST(OutboxTimeoutTest, AnAttemptPastItsTimeoutIsAbandonedAndRetriedThenDead) {
       },
       15))
       << server.log();
-  std::remove(config.c_str());
 }
 
 TEST_F(PublishEventTest, DuplicateEventIdReturnsTheStoredResultAlsoAfterRestart) {
@@ -518,7 +480,7 @@ TEST_F(PublishEventTest, StreamAnswersEveryEventInOrderAndABadOneFailsAlone) {
   }
   EXPECT_TRUE(stream->Finish().ok());
   EXPECT_EQ(n, 40);
-  ASSERT_TRUE(Eventually([&] { return Lines(ReadFile(side_effects_)).size() == 39u; }));
+  ASSERT_TRUE(Eventually([&] { return FileLines(side_effects_).size() == 39u; }));
 }
 
 TEST_F(PublishEventTest, AStreamWhoseClientGoesAwayLeavesTheServerServingAndLosesNothingAcked) {

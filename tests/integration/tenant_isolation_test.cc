@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/integration/test_client.h"
 #include "tests/server/testing/proto_json.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/tokens.h"
@@ -31,23 +32,15 @@
 namespace triggerfish {
 namespace {
 
+using testing::BundledAndRecorderPluginDirs;
+using testing::Eventually;
 using testing::FromJson;
 using testing::ServerProcess;
 using testing::Sha256Hex;
+using testing::WriteConfig;
 
 constexpr char kAcme[] = "acme-token-3c9d27e1";
 constexpr char kGlobex[] = "globex-token-8a41f605";
-
-template <typename Condition>
-bool Eventually(Condition condition, double seconds = 10) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(int(seconds * 1000));
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return condition();
-}
 
 // A client context carrying `token`.
 class Call {
@@ -65,24 +58,15 @@ class Call {
 class TenantIsolationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int counter = 0;
-    config_ = "/tmp/triggerfish-tenants-config-" + std::to_string(getpid()) + "-" +
-              std::to_string(++counter) + ".yaml";
-    {
-      std::ofstream out(config_);
-      out << "plugin_dirs: [\"" << TRIGGERFISH_BUNDLED_PLUGIN_DIR << "\", \""
-          << TRIGGERFISH_RECORDER_PLUGIN_DIR << "\"]\n"
-          << "timer_poll_ms: 50\n"
-          << "automation_interval_ms: 100\n"
-          << "outbox: {threads: 1, max_attempts: 1, base_backoff_ms: 20, max_backoff_ms: 50, "
-             "action_timeout_ms: 2000}\n"
-          << "auth:\n  enabled: true\n  tokens:\n"
-          << "    - {name: acme, sha256: \"" << Sha256Hex(kAcme)
-          << "\", tenant: acme, roles: [admin, publisher, reader]}\n"
-          << "    - {name: globex, sha256: \"" << Sha256Hex(kGlobex)
-          << "\", tenant: globex, roles: [admin, publisher, reader]}\n";
-    }
-    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config_});
+    const std::string config = WriteConfig(
+        BundledAndRecorderPluginDirs() + "timer_poll_ms: 50\n" + "automation_interval_ms: 100\n" +
+        "outbox: {threads: 1, max_attempts: 1, base_backoff_ms: 20, max_backoff_ms: 50, "
+        "action_timeout_ms: 2000}\n" +
+        "auth:\n  enabled: true\n  tokens:\n" + "    - {name: acme, sha256: \"" + Sha256Hex(kAcme) +
+        "\", tenant: acme, roles: [admin, publisher, reader]}\n" +
+        "    - {name: globex, sha256: \"" + Sha256Hex(kGlobex) +
+        "\", tenant: globex, roles: [admin, publisher, reader]}\n");
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config});
     ASSERT_TRUE(server_->Start()) << server_->log();
     auto channel = server_->Channel();
     rules_ = v1::RuleService::NewStub(channel);
@@ -92,8 +76,6 @@ class TenantIsolationTest : public ::testing::Test {
     agents_ = v1::AgentService::NewStub(channel);
     plugins_ = v1::PluginService::NewStub(channel);
   }
-
-  void TearDown() override { std::remove(config_.c_str()); }
 
   grpc::Status CreateRule(const std::string& token, const std::string& id, const std::string& json,
                           const std::string& request_id = "") {
@@ -187,7 +169,6 @@ class TenantIsolationTest : public ::testing::Test {
            tag + R"("]}}]})";
   }
 
-  std::string config_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::RuleService::Stub> rules_;
   std::unique_ptr<v1::EventService::Stub> events_;

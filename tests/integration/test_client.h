@@ -1,9 +1,9 @@
 #pragma once
 
-// A client of a running triggerfishd for the integration tests of limits,
-// malformed input and plugin faults: every service's stub plus the few calls
-// those tests repeat, returning the gRPC status so that a test can assert on
-// the error as well as on success.
+// What the integration tests share: polling, files, test configs, and a
+// client of a running triggerfishd (every service's stub plus the few calls
+// the tests repeat, returning the gRPC status so that a test can assert on
+// the error as well as on success).
 
 #include <chrono>
 #include <cstdio>
@@ -72,6 +72,13 @@ inline std::string WriteConfig(const std::string& yaml) {
   std::ofstream(path) << yaml;
   files.paths.push_back(path);
   return path;
+}
+
+// The plugin_dirs line of a test config: the bundled plugins and the
+// recorder fixture plugin (it appends what it was asked to do to a file).
+inline std::string BundledAndRecorderPluginDirs() {
+  return std::string("plugin_dirs: [\"") + TRIGGERFISH_BUNDLED_PLUGIN_DIR + "\", \"" +
+         TRIGGERFISH_RECORDER_PLUGIN_DIR + "\"]\n";
 }
 
 class Client {

@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/test_client.h"
 #include "tests/server/testing/proto_json.h"
 #include "tests/testing/server_process.h"
 #include "triggerfish/v1/event_service.grpc.pb.h"
@@ -20,44 +21,28 @@
 namespace triggerfish {
 namespace {
 
+using testing::BundledAndRecorderPluginDirs;
+using testing::Eventually;
 using testing::FromJson;
 using testing::ServerProcess;
+using testing::WriteConfig;
 
 constexpr char kTraceId[] = "0af7651916cd43dd8448eb211c80319c";
 constexpr char kTraceparent[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
-// Polls `condition` for up to 10 s.
-template <typename Condition>
-bool Eventually(Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return condition();
-}
-
 class TraceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_ = "/tmp/triggerfish-trace-config-" + std::to_string(getpid()) + ".yaml";
-    {
-      std::ofstream out(config_);
-      out << "plugin_dirs: [\"" << TRIGGERFISH_BUNDLED_PLUGIN_DIR << "\", \""
-          << TRIGGERFISH_RECORDER_PLUGIN_DIR << "\"]\n"
-          << "log_format: json\n"
-          << "timer_poll_ms: 50\n"
-          << "outbox: {threads: 1, max_attempts: 1}\n";
-    }
-    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config_});
+    const std::string config =
+        WriteConfig(BundledAndRecorderPluginDirs() + "log_format: json\n" + "timer_poll_ms: 50\n" +
+                    "outbox: {threads: 1, max_attempts: 1}\n");
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config});
     ASSERT_TRUE(server_->Start()) << server_->log();
     rules_ = v1::RuleService::NewStub(server_->Channel());
     events_ = v1::EventService::NewStub(server_->Channel());
     tickets_ = v1::TicketService::NewStub(server_->Channel());
     executions_ = v1::ExecutionService::NewStub(server_->Channel());
   }
-
-  void TearDown() override { std::remove(config_.c_str()); }
 
   void CreateRule(const std::string& id, const std::string& json) {
     grpc::ClientContext context;
@@ -115,7 +100,6 @@ class TraceTest : public ::testing::Test {
     return out;
   }
 
-  std::string config_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::RuleService::Stub> rules_;
   std::unique_ptr<v1::EventService::Stub> events_;
