@@ -62,20 +62,12 @@ class MetricsTest : public ::testing::Test {
   }
 
   void CreateRule(const std::string& id, const std::string& json) {
-    grpc::ClientContext context;
-    v1::CreateRuleRequest request;
-    request.set_rule_id(id);
-    *request.mutable_rule() = FromJson<v1::Rule>(json);
-    v1::Rule rule;
-    auto status = rules_->CreateRule(&context, request, &rule);
+    auto status = testing::Client(server_->Channel()).CreateRule(id, json);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   grpc::Status Publish(const std::string& event_json, v1::PublishEventResponse* response) {
-    grpc::ClientContext context;
-    v1::PublishEventRequest request;
-    *request.mutable_event() = FromJson<v1::Event>(event_json);
-    return events_->PublishEvent(&context, request, response);
+    return testing::Client(server_->Channel()).Publish(event_json, response);
   }
 
   std::unique_ptr<ServerProcess> server_;

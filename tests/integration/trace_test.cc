@@ -45,12 +45,7 @@ class TraceTest : public ::testing::Test {
   }
 
   void CreateRule(const std::string& id, const std::string& json) {
-    grpc::ClientContext context;
-    v1::CreateRuleRequest request;
-    request.set_rule_id(id);
-    *request.mutable_rule() = FromJson<v1::Rule>(json);
-    v1::Rule rule;
-    auto status = rules_->CreateRule(&context, request, &rule);
+    auto status = testing::Client(server_->Channel()).CreateRule(id, json);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
