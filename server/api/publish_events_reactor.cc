@@ -7,6 +7,7 @@
 #include "server/api/malformed_request.h"
 #include "server/api/raw_message.h"
 #include "server/api/status.h"
+#include "server/common/tsan_hand_off.h"
 
 namespace triggerfish::server::api {
 namespace {
@@ -31,10 +32,12 @@ PublishEventsReactor::PublishEventsReactor(events::EventPipeline* pipeline, std:
       trace_id_(std::move(trace_id)),
       window_(window < 1 ? 1 : window) {
   reading_ = true;
+  HandOffRelease(this);
   StartRead(&request_);
 }
 
 void PublishEventsReactor::OnReadDone(bool ok) {
+  HandOffAcquire(this);
   std::unique_lock lock(mu_);
   if (!ok) {
     reading_ = false;
@@ -80,6 +83,7 @@ void PublishEventsReactor::OnResult(const std::shared_ptr<Slot>& slot,
 }
 
 void PublishEventsReactor::OnWriteDone(bool ok) {
+  HandOffAcquire(this);
   std::unique_lock lock(mu_);
   writing_ = false;
   if (!ok) write_failed_ = true;
@@ -87,7 +91,10 @@ void PublishEventsReactor::OnWriteDone(bool ok) {
 }
 
 void PublishEventsReactor::Advance(std::unique_lock<std::mutex>& lock) {
-  if (finished_) return;
+  if (finished_) {
+    HandOffRelease(this);
+    return;
+  }
   // Answered events leave the window only once written, so a client that
   // stops reading its acknowledgements stops the stream's reads too.
   const bool write = !writing_ && !write_failed_ && !slots_.empty() && slots_.front()->ready;
@@ -110,6 +117,7 @@ void PublishEventsReactor::Advance(std::unique_lock<std::mutex>& lock) {
   if (finish) finished_ = true;
   const bool cancelled = write_failed_;
   lock.unlock();
+  HandOffRelease(this);  // to the callbacks of what starts here
   if (write) StartWrite(&writing_response_);
   if (read) StartRead(&request_);
   if (finish) {

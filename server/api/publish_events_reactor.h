@@ -18,6 +18,7 @@
 
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
+#include "server/common/tsan_hand_off.h"
 #include "server/events/event_pipeline.h"
 #include "triggerfish/v1/event_service.pb.h"
 
@@ -37,7 +38,10 @@ class PublishEventsReactor final
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    HandOffAcquire(this);
+    delete this;
+  }
 
  private:
   struct Slot {
