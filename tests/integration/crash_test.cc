@@ -55,9 +55,14 @@ TEST(CrashTest, KillNineDuringConcurrentPublishingLosesNothingAcknowledged) {
   std::vector<std::string> acknowledged;
   std::atomic<bool> stop{false};
   std::vector<std::thread> publishers;
+  // Each publisher's channel (connection) is made before they start:
+  // Channel() reads the server's pid, which Kill() below writes while they
+  // still run.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int t = 0; t < kThreads; ++t) channels.push_back(server.Channel());
   for (int t = 0; t < kThreads; ++t) {
     publishers.emplace_back([&, t] {
-      auto stub = v1::EventService::NewStub(server.Channel());
+      auto stub = v1::EventService::NewStub(channels[t]);
       for (int n = 0; !stop; ++n) {
         const std::string id = "e-" + std::to_string(t) + "-" + std::to_string(n);
         grpc::ClientContext context;

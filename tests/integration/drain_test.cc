@@ -41,9 +41,14 @@ TEST(DrainTest, SigtermUnderLoadExitsCleanlyAndLosesNothingAcknowledged) {
   std::vector<std::string> failures;
   std::atomic<bool> stop{false};
   std::vector<std::thread> publishers;
+  // Each publisher's channel (connection) is made before they start:
+  // Channel() reads the server's pid, which Stop() below writes while they
+  // still run.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int t = 0; t < 6; ++t) channels.push_back(server.Channel());
   for (int t = 0; t < 6; ++t) {
     publishers.emplace_back([&, t] {
-      auto stub = v1::EventService::NewStub(server.Channel());
+      auto stub = v1::EventService::NewStub(channels[t]);
       for (int n = 0; !stop; ++n) {
         const std::string id = "d-" + std::to_string(t) + "-" + std::to_string(n);
         grpc::ClientContext context;
