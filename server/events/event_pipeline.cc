@@ -73,6 +73,13 @@ EventPipeline::~EventPipeline() {
     stopped_cv_.wait(lock, [&] { return live_workers_ == 0; });
   }
   {
+    // The committer answers the events the workers submitted on its reply
+    // thread, in callbacks that use this pipeline (the flights, the recent
+    // ids): wait for the last one before the members go.
+    std::unique_lock lock(commits_mu_);
+    commits_cv_.wait(lock, [&] { return pending_commits_ == 0; });
+  }
+  {
     std::lock_guard lock(watch_mu_);
     watch_stop_ = true;
   }
@@ -494,6 +501,10 @@ bool EventPipeline::RunJob(Worker& worker, const std::shared_ptr<Job>& job) {
     std::lock_guard lock(inflight_mu_);
     inflight_[key] = flight;
   }
+  {
+    std::lock_guard lock(commits_mu_);
+    ++pending_commits_;
+  }
   committer_->Submit(
       std::move(commit), [this, flight, key, queued_deferred, count,
                           done = std::move(done)](store::CommitOutcome outcome) mutable {
@@ -533,6 +544,9 @@ bool EventPipeline::RunJob(Worker& worker, const std::shared_ptr<Job>& job) {
         }
         for (Done& waiter : waiters) waiter(AsDuplicate(result));
         done(std::move(result));
+        // Last: the destructor may run as soon as this is released.
+        std::lock_guard lock(commits_mu_);
+        if (--pending_commits_ == 0) commits_cv_.notify_all();
       });
   return true;
 }

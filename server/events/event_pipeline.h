@@ -77,8 +77,10 @@ class EventPipeline {
   // Every pointer must outlive the pipeline.
   EventPipeline(rules::RuleManager* rules, const engine::ActionCatalog* catalog,
                 const actions::HostServices* services, GroupCommitter* committer, Options options);
-  // Runs the events already queued, then stops the workers and the watchdog.
-  // Workers written off inside a plugin are not waited for.
+  // Runs the events already queued, then stops the workers and the watchdog,
+  // and waits until the committer (which must still be running) has answered
+  // every event they submitted. Workers written off inside a plugin are not
+  // waited for.
   ~EventPipeline();
 
   // How an event Triggerfish emits itself differs from a helpdesk's.
@@ -167,6 +169,11 @@ class EventPipeline {
   bool stopping_ = false;
   std::condition_variable stopped_cv_;
   std::atomic<int64_t> abandoned_workers_{0};
+
+  // Events submitted to the committer and not yet answered.
+  std::mutex commits_mu_;
+  std::condition_variable commits_cv_;
+  int pending_commits_ = 0;
 
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;
