@@ -1,5 +1,6 @@
 #include "server/api/malformed_request.h"
 
+#include <atomic>
 #include <string>
 
 #include "google/rpc/error_details.pb.h"
@@ -21,9 +22,10 @@ class MalformedRequestInterceptor final : public grpc::experimental::Interceptor
     // is never the parse failure's INTERNAL).
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
-      unparsed_ = true;
+      unparsed_.store(true, std::memory_order_relaxed);
     }
-    if (unparsed_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+    if (unparsed_.load(std::memory_order_relaxed) &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
       methods->ModifySendStatus(Replacement());
     }
@@ -34,7 +36,9 @@ class MalformedRequestInterceptor final : public grpc::experimental::Interceptor
   grpc::Status Replacement() const { return MalformedRequestStatus(method_); }
 
   const std::string method_;
-  bool unparsed_ = false;
+  // Atomic: on a stream, gRPC runs the hooks of a read (on one of its threads)
+  // and of a write (on the thread that starts it) at the same time.
+  std::atomic<bool> unparsed_{false};
 };
 
 class Factory final : public grpc::experimental::ServerInterceptorFactoryInterface {
