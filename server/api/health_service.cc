@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "server/common/tsan_hand_off.h"
+
 namespace triggerfish::server::api {
 
 using grpc::health::v1::HealthCheckRequest;
@@ -39,6 +41,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
   void Perform(Action action) {
+    HandOffRelease(this);  // to the callbacks of what starts here
     switch (action) {
       case Action::kNone:
         break;
@@ -55,6 +58,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
   void OnWriteDone(bool ok) override {
+    HandOffAcquire(this);
     Action action = Action::kNone;
     {
       std::lock_guard lock(service_->mu_);
@@ -72,6 +76,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
   void OnCancel() override {
+    HandOffAcquire(this);
     Action action = Action::kNone;
     {
       std::lock_guard lock(service_->mu_);
@@ -85,6 +90,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
   void OnDone() override {
+    HandOffAcquire(this);
     {
       std::lock_guard lock(service_->mu_);
       service_->watchers_.erase(this);
