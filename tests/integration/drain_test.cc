@@ -76,7 +76,17 @@ TEST(DrainTest, SigtermUnderLoadExitsCleanlyAndLosesNothingAcknowledged) {
       }
     });
   }
+  // Under load: at least 500 ms and more than 20 acknowledged events (which
+  // a sanitizer build takes longer to reach) before the SIGTERM.
+  const auto load_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  while (std::chrono::steady_clock::now() < load_deadline) {
+    {
+      std::lock_guard lock(mu);
+      if (acknowledged.size() > 20u) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_EQ(server.Stop(), 0) << "SIGTERM must exit cleanly\n" << server.log();
   stop = true;
   for (auto& p : publishers) p.join();
