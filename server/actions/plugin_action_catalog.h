@@ -47,8 +47,6 @@ class PluginActionCatalog final : public engine::ActionCatalog {
   engine::ActionOutcome RunInline(const engine::ActionRequest& request) const override;
 
   const plugins::PluginHost& host() const { return *host_; }
-  const plugins::PluginCallPool& pool() const { return *pool_; }
-  std::chrono::milliseconds inline_timeout() const { return inline_timeout_; }
 
  private:
   const plugins::PluginHost* host_;

@@ -129,9 +129,9 @@ class EventPipeline::Worker final : public plugins::CallWatch {
     in_call = true;
     deadline = std::chrono::steady_clock::now() + timeout;
     call_timeout = timeout;
-    call_rule.assign(rule_id);
+    call_rule = rule_id;
     call_index = action_index;
-    call_type.assign(action_type);
+    call_type = action_type;
     return true;
   }
   bool End() override {
@@ -149,9 +149,11 @@ class EventPipeline::Worker final : public plugins::CallWatch {
   bool abandoned = false;
   std::chrono::steady_clock::time_point deadline;
   std::chrono::milliseconds call_timeout{0};
-  std::string call_rule;
+  // Point into the run's rule set, which the thread in the plugin keeps
+  // alive; read only while in_call.
+  std::string_view call_rule;
   int call_index = 0;
-  std::string call_type;
+  std::string_view call_type;
   std::shared_ptr<Job> job;  // the one being run
 };
 
@@ -227,12 +229,11 @@ void EventPipeline::Watchdog() {
         if (!worker->in_call || worker->abandoned || now < worker->deadline) continue;
         worker->abandoned = true;
         job = std::move(worker->job);
-        rule = worker->call_rule;
+        rule = std::string(worker->call_rule);
         index = worker->call_index;
-        type = worker->call_type;
+        type = std::string(worker->call_type);
         timeout = worker->call_timeout;
       }
-      abandoned_workers_.fetch_add(1);
       plugins::AbandonedCallsRunning().fetch_add(1);
       spdlog::error(
           "tenant {}: inline action {} (rule {}, action {}) of event {} did not return within "

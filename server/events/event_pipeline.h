@@ -126,8 +126,6 @@ class EventPipeline {
 
   // Events dropped because their causation chain was too long.
   int64_t dropped_by_causation() const { return dropped_by_causation_.load(); }
-  // Cycle workers written off because an inline action did not return.
-  int64_t abandoned_workers() const { return abandoned_workers_.load(); }
 
  private:
   struct Job;
@@ -168,7 +166,6 @@ class EventPipeline {
   int live_workers_ = 0;  // not counting written-off ones
   bool stopping_ = false;
   std::condition_variable stopped_cv_;
-  std::atomic<int64_t> abandoned_workers_{0};
 
   // Events submitted to the committer and not yet answered.
   std::mutex commits_mu_;

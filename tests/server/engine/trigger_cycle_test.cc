@@ -5,6 +5,7 @@
 
 #include "server/engine/trigger_cycle.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -239,6 +240,29 @@ TEST_F(TriggerCycleTest, ActionsRunInOrderAndSeeEarlierPatches) {
   EXPECT_EQ(actions[0].ticket_patch().group_id(), "tier2");
   EXPECT_EQ(actions[1].index(), 1);
   EXPECT_EQ(r.patch.group_id(), "tier2");
+  EXPECT_EQ(r.patch.assignee_id(), "agent9");
+}
+
+// An earlier run of the event abandoned action 0 of the rule: this run
+// does not call it, reports it failed with the given message, and runs the
+// rule's next action.
+TEST_F(TriggerCycleTest, FailedActionsAreNotCalledAndFailWithTheirMessage) {
+  AddRule(R"({"id": "two-steps", "name": "n", "trigger": {"event_types": ["ticket.updated"]},
+              "actions": [{"type": "ticket.patch", "params": {"group_id": "tier2"}},
+                          {"type": "ticket.patch", "params": {"assignee_id": "agent9"}}]})");
+  const std::map<std::pair<std::string, int>, std::string> failed = {
+      {{"two-steps", 0}, "timed out after 5 ms; the call was abandoned"}};
+  auto r = Run(kEvent, {.tenant = "acme", .failed_actions = &failed});
+  auto calls = catalog_.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].action_index, 1);
+  ASSERT_EQ(r.fired_rules.size(), 1u);
+  const auto& actions = r.fired_rules[0].actions();
+  ASSERT_EQ(actions.size(), 2);
+  EXPECT_EQ(actions[0].status(), v1::ACTION_STATUS_FAILED);
+  EXPECT_EQ(actions[0].message(), "timed out after 5 ms; the call was abandoned");
+  EXPECT_EQ(actions[1].status(), v1::ACTION_STATUS_SUCCEEDED);
+  EXPECT_EQ(r.patch.group_id(), "");
   EXPECT_EQ(r.patch.assignee_id(), "agent9");
 }
 
