@@ -35,15 +35,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <latch>
 #include <memory>
 #include <mutex>
 #include <semaphore>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <grpcpp/grpcpp.h>
 #include <CLI/CLI.hpp>
@@ -94,6 +97,49 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// CPU time (user + system) of this process's threads, summed by thread name
+// into the server's threads (tf-cycle, tf-commit, tf-reply), gRPC's callback
+// threads and the rest (the client's threads and gRPC's own).
+struct ThreadCpu {
+  double cycle = 0, commit = 0, reply = 0, grpc_callbacks = 0, rest = 0;
+
+  static ThreadCpu Read() {
+    ThreadCpu cpu;
+    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+      std::ifstream in(entry.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t open = stat.find('('), close = stat.rfind(')');
+      if (open == std::string::npos || close == std::string::npos) continue;
+      const std::string name = stat.substr(open + 1, close - open - 1);
+      // Fields after the name: state is field 3; utime and stime are 14 and 15.
+      std::istringstream fields(stat.substr(close + 2));
+      std::string skip;
+      for (int i = 3; i < 14; ++i) fields >> skip;
+      double utime = 0, stime = 0;
+      fields >> utime >> stime;
+      const double seconds = (utime + stime) / tick;
+      if (name == "tf-cycle") {
+        cpu.cycle += seconds;
+      } else if (name == "tf-commit") {
+        cpu.commit += seconds;
+      } else if (name == "tf-reply") {
+        cpu.reply += seconds;
+      } else if (name == "nexting_thread" || name == "default-executo") {
+        cpu.grpc_callbacks += seconds;
+      } else {
+        cpu.rest += seconds;
+      }
+    }
+    return cpu;
+  }
+  ThreadCpu operator-(const ThreadCpu& o) const {
+    return {cycle - o.cycle, commit - o.commit, reply - o.reply, grpc_callbacks - o.grpc_callbacks,
+            rest - o.rest};
+  }
+};
+
 int64_t Nanos(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
@@ -126,6 +172,7 @@ struct LoadResult {
   int64_t batches = 0;                // group commit transactions while measuring
   int64_t committed = 0;              // events committed while measuring
   double cpu_seconds = 0;             // process CPU (user + system) while measuring
+  ThreadCpu threads;                  // the same, by thread, while measuring
   std::vector<int64_t> latencies_ns;  // sorted
 
   double CallsPerSecond() const { return static_cast<double>(calls) / seconds; }
@@ -161,12 +208,14 @@ class Window {
     const int64_t batches0 = server_->commit_batches();
     const int64_t events0 = server_->committed_events();
     const double cpu0 = ProcessCpuSeconds();
+    const ThreadCpu threads0 = ThreadCpu::Read();
     measuring_ = true;
     const auto begin = Clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds_));
     measuring_ = false;
     const auto end = Clock::now();
     result->cpu_seconds = ProcessCpuSeconds() - cpu0;
+    result->threads = ThreadCpu::Read() - threads0;
     result->batches = server_->commit_batches() - batches0;
     result->committed = server_->committed_events() - events0;
     result->seconds = std::chrono::duration<double>(end - begin).count();
@@ -365,7 +414,19 @@ void Print(const char* name, const char* unit, const LoadResult& r) {
       r.cpu_seconds / r.seconds);
 }
 
+// CPU per call in microseconds: the whole process, then by thread.
+void PrintCpu(const LoadResult& r) {
+  const double n = r.calls == 0 ? 1 : static_cast<double>(r.calls);
+  auto us = [&](double seconds) { return seconds * 1e6 / n; };
+  std::printf(
+      "%-30s CPU per call %.0f us: cycle workers %.0f, committer %.0f, reply thread %.0f, gRPC "
+      "callback threads %.0f, client and gRPC's other threads %.0f\n",
+      "", us(r.cpu_seconds), us(r.threads.cycle), us(r.threads.commit), us(r.threads.reply),
+      us(r.threads.grpc_callbacks), us(r.threads.rest));
+}
+
 void PrintPublish(const LoadResult& r) {
+  PrintCpu(r);
   const double n = r.calls == 0 ? 1 : static_cast<double>(r.calls);
   std::printf(
       "%-30s %lld transactions for %lld events: %.1f fsyncs per 1,000 events (%.1f events per "
@@ -510,6 +571,7 @@ int Run(const Options& options) {
            response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
   });
   Print("grpc.health.v1.Health/Check", "calls", check);
+  PrintCpu(check);
 
   LoadResult unary =
       RunUnary(server.get(), options.threads, options.seconds, [&](int t, Tally* tally) {

@@ -15,7 +15,69 @@ void SetIfNotEmpty(nlohmann::json* j, const char* key, const std::string& value)
   if (!value.empty()) (*j)[key] = value;
 }
 
+// Writes `value` as `width` decimal digits, zero-padded, at `out`.
+char* PutDigits(char* out, int64_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
+}
+
 }  // namespace
+
+std::string TimestampToJson(const google::protobuf::Timestamp& t) {
+  // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range of both
+  // Timestamp and RFC 3339.
+  constexpr int64_t kMin = -62135596800;
+  constexpr int64_t kMax = 253402300799;
+  const int64_t seconds = t.seconds();
+  const int32_t nanos = t.nanos();
+  if (seconds < kMin || seconds > kMax || nanos < 0 || nanos > 999999999) {
+    return TimeUtil::ToString(t);  // its own answer for what is out of range
+  }
+  // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+  int64_t days = seconds / 86400;
+  int64_t rest = seconds % 86400;
+  if (rest < 0) {
+    rest += 86400;
+    --days;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+
+  char buffer[32];
+  char* p = PutDigits(buffer, year, 4);
+  *p++ = '-';
+  p = PutDigits(p, month, 2);
+  *p++ = '-';
+  p = PutDigits(p, day, 2);
+  *p++ = 'T';
+  p = PutDigits(p, rest / 3600, 2);
+  *p++ = ':';
+  p = PutDigits(p, rest / 60 % 60, 2);
+  *p++ = ':';
+  p = PutDigits(p, rest % 60, 2);
+  if (nanos != 0) {
+    *p++ = '.';
+    if (nanos % 1000000 == 0) {
+      p = PutDigits(p, nanos / 1000000, 3);
+    } else if (nanos % 1000 == 0) {
+      p = PutDigits(p, nanos / 1000, 6);
+    } else {
+      p = PutDigits(p, nanos, 9);
+    }
+  }
+  *p++ = 'Z';
+  return std::string(buffer, p);
+}
 
 nlohmann::json ValueToJson(const google::protobuf::Value& value) {
   switch (value.kind_case()) {
@@ -92,8 +154,8 @@ nlohmann::json TicketToJson(const v1::Ticket& t) {
   }
   SetIfNotEmpty(&j, "assignee_id", t.assignee_id());
   SetIfNotEmpty(&j, "group_id", t.group_id());
-  if (t.has_created_at()) j["created_at"] = TimeUtil::ToString(t.created_at());
-  if (t.has_updated_at()) j["updated_at"] = TimeUtil::ToString(t.updated_at());
+  if (t.has_created_at()) j["created_at"] = TimestampToJson(t.created_at());
+  if (t.has_updated_at()) j["updated_at"] = TimestampToJson(t.updated_at());
   j["custom_fields"] = nlohmann::json::object();
   for (const auto& [key, value] : t.custom_fields()) j["custom_fields"][key] = ValueToJson(value);
   return j;
@@ -103,7 +165,7 @@ nlohmann::json EventToJson(const v1::Event& e) {
   nlohmann::json j = nlohmann::json::object();
   j["id"] = e.id();
   j["type"] = e.type();
-  if (e.has_occurred_at()) j["occurred_at"] = TimeUtil::ToString(e.occurred_at());
+  if (e.has_occurred_at()) j["occurred_at"] = TimestampToJson(e.occurred_at());
   SetIfNotEmpty(&j, "actor", e.actor());
   if (e.has_comment()) {
     nlohmann::json c = nlohmann::json::object();

@@ -7,11 +7,18 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "nlohmann/json.hpp"
 #include "triggerfish/v1/event.pb.h"
 #include "triggerfish/v1/ticket.pb.h"
 
 namespace triggerfish::server::actions {
+
+// RFC 3339 in UTC, exactly as google::protobuf::util::TimeUtil::ToString
+// writes it ("2026-03-03T10:15:30Z", with 3, 6 or 9 fraction digits when
+// there are nanoseconds), without its printf formatting: every plugin call
+// writes a few.
+std::string TimestampToJson(const google::protobuf::Timestamp& t);
 
 nlohmann::json ValueToJson(const google::protobuf::Value& value);
 nlohmann::json StructToJson(const google::protobuf::Struct& value);

@@ -12,6 +12,29 @@ bool HasTag(const v1::Ticket& t, const std::string& tag) {
   return std::find(t.tags().begin(), t.tags().end(), tag) != t.tags().end();
 }
 
+// Whether two custom field values are the same: scalars compared directly
+// (most custom fields), lists and structs by the message differencer, which
+// walks them by reflection.
+bool SameValue(const google::protobuf::Value& a, const google::protobuf::Value& b) {
+  using google::protobuf::Value;
+  if (a.kind_case() != b.kind_case()) return false;
+  switch (a.kind_case()) {
+    case Value::KIND_NOT_SET:
+    case Value::kNullValue:
+      return true;
+    case Value::kNumberValue:
+      return a.number_value() == b.number_value();
+    case Value::kStringValue:
+      return a.string_value() == b.string_value();
+    case Value::kBoolValue:
+      return a.bool_value() == b.bool_value();
+    case Value::kStructValue:
+    case Value::kListValue:
+      break;
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
 }  // namespace
 
 void ApplyPatch(const v1::TicketPatch& patch, v1::Ticket* ticket) {
@@ -74,8 +97,7 @@ v1::TicketPatch DiffTickets(const v1::Ticket& before, const v1::Ticket& after) {
   }
   for (const auto& [key, value] : after.custom_fields()) {
     auto it = before.custom_fields().find(key);
-    if (it == before.custom_fields().end() ||
-        !google::protobuf::util::MessageDifferencer::Equals(it->second, value)) {
+    if (it == before.custom_fields().end() || !SameValue(it->second, value)) {
       (*patch.mutable_custom_fields())[key] = value;
     }
   }

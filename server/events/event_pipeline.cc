@@ -258,12 +258,13 @@ void EventPipeline::Watchdog() {
   }
 }
 
-store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v1::Event& event,
+store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, v1::Event&& event_in,
                                               engine::CycleResult& result,
                                               actions::UnitOfWork& work) {
   store::EventCommit commit;
   commit.tenant = tenant;
-  commit.event = event;
+  commit.event = std::move(event_in);
+  const v1::Event& event = commit.event;
   commit.ticket = std::move(result.ticket);
   const int64_t now = NowMicros();
   // Event and ticket JSON for deferred actions, made once and only when one
@@ -305,8 +306,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, const v
         x.status = action.status() == v1::ACTION_STATUS_SUCCEEDED ? v1::EXECUTION_STATUS_SUCCEEDED
                                                                   : v1::EXECUTION_STATUS_FAILED;
         x.error = action.status() == v1::ACTION_STATUS_SUCCEEDED ? "" : action.message();
-        x.attempts = 1;
-        x.attempt_rows.push_back({1, x.status, x.error, now, now});
+        x.attempts = 1;  // its one attempt is the execution row itself
         if (action.has_output()) x.output_json = actions::ValueToJson(action.output()).dump();
         if (action.has_ticket_patch()) x.patch = action.ticket_patch().SerializeAsString();
       }
@@ -472,7 +472,8 @@ bool EventPipeline::RunJob(Worker& worker, const std::shared_ptr<Job>& job) {
     worker.job.reset();
   }
   Done done = std::move(job->done);
-  store::EventCommit commit = BuildCommit(tenant, event, result, work);
+  // The job is done with its event (the watchdog no longer runs it again).
+  store::EventCommit commit = BuildCommit(tenant, std::move(job->event), result, work);
   if (internal) {
     commit.internal = true;
     commit.fired_timer = std::move(internal->fired_timer);

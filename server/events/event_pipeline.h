@@ -145,7 +145,8 @@ class EventPipeline {
   void Watchdog();
   // Counts the rules and actions of a committed event (metrics set).
   void CountFired(const std::string& tenant, const v1::PublishEventResponse& response) const;
-  store::EventCommit BuildCommit(const std::string& tenant, const v1::Event& event,
+  // Takes the event: it moves into the commit.
+  store::EventCommit BuildCommit(const std::string& tenant, v1::Event&& event,
                                  engine::CycleResult& result, actions::UnitOfWork& work);
 
   rules::RuleManager* rules_;

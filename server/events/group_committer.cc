@@ -1,6 +1,7 @@
 #include "server/events/group_committer.h"
 #include "server/common/thread_name.h"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -31,12 +32,20 @@ GroupCommitter::~GroupCommitter() {
 }
 
 void GroupCommitter::Submit(store::EventCommit commit, Done done) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     queue_.push_back({std::move(commit), std::move(done)});
+    // The committer waits for the first event, or lingers for a fuller
+    // batch: wake it for the first and when the batch is full enough, not
+    // for every event in between (each wake-up is a futex call here and a
+    // context switch there).
+    wake = queue_.size() == 1 || static_cast<int>(queue_.size()) == LingerTarget();
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
+
+int GroupCommitter::LingerTarget() const { return std::max(1, max_batch_ / 8); }
 
 int64_t GroupCommitter::batches() const {
   std::lock_guard lock(mu_);
@@ -59,9 +68,9 @@ void GroupCommitter::Loop() {
       // Under concurrent load (the previous batch had company), linger
       // briefly while more events are on their way: a fuller batch costs
       // one transaction instead of several. A lone caller does not wait.
-      if (!stopping_ && last_batch_ > 1 && static_cast<int>(queue_.size()) < max_batch_ / 8) {
+      if (!stopping_ && last_batch_ > 1 && static_cast<int>(queue_.size()) < LingerTarget()) {
         cv_.wait_for(lock, std::chrono::microseconds(500), [&] {
-          return stopping_ || static_cast<int>(queue_.size()) >= max_batch_ / 8;
+          return stopping_ || static_cast<int>(queue_.size()) >= LingerTarget();
         });
       }
       while (!queue_.empty() && static_cast<int>(batch.size()) < max_batch_) {

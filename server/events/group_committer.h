@@ -50,6 +50,8 @@ class GroupCommitter {
   };
   void Loop();
   void ReplyLoop();
+  // Queued events the committer lingers for under concurrent load.
+  int LingerTarget() const;
 
   store::Store* store_;
   const int max_batch_;

@@ -80,7 +80,10 @@ struct ExecutionRow {
   int64_t updated_us = 0;
   // W3C trace id of the event (Event.trace_id), or empty.
   std::string trace_id;
-  std::vector<AttemptRow> attempt_rows;  // filled by reads
+  // Filled by reads. A commit stores the ones given; an inline execution
+  // needs none: read back without any, it has one attempt made of its own
+  // status, error and creation time.
+  std::vector<AttemptRow> attempt_rows;
 };
 
 // A durable timer: at due_us, an event of event_type is emitted for the

@@ -3,6 +3,10 @@
 
 #include "server/engine/ticket_patch.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/testing/proto_json.h"
@@ -92,6 +96,20 @@ TEST(DiffTicketsTest, ReportsEveryChangedPatchableField) {
   // Applying the diff to `before` yields `after` for every patchable field.
   ApplyPatch(patch, &before);
   EXPECT_EQ(DiffTickets(before, after).ByteSizeLong(), 0u);
+}
+
+TEST(DiffTicketsTest, ComparesCustomFieldValuesOfEveryKind) {
+  auto before = FromJson<v1::Ticket>(R"({"id": "t1", "custom_fields": {"n": 1, "s": "a",
+      "b": true, "z": null, "l": [1, "x"], "o": {"k": [1]}, "kind": 1,
+      "same_n": 2.5, "same_l": [1, {"k": "v"}], "same_o": {"a": {"b": null}}}})");
+  auto after = FromJson<v1::Ticket>(R"({"id": "t1", "custom_fields": {"n": 2, "s": "b",
+      "b": false, "z": null, "l": [1, "y"], "o": {"k": [2]}, "kind": "1",
+      "same_n": 2.5, "same_l": [1, {"k": "v"}], "same_o": {"a": {"b": null}}}})");
+  auto patch = DiffTickets(before, after);
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : patch.custom_fields()) changed.push_back(key);
+  std::sort(changed.begin(), changed.end());
+  EXPECT_THAT(changed, ElementsAre("b", "kind", "l", "n", "o", "s"));
 }
 
 }  // namespace

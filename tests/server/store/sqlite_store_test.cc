@@ -643,6 +643,29 @@ TEST_F(SqliteStoreTest, ExecutionsAndTheirAttemptsAreReadable) {
   EXPECT_EQ(Value(store_->GetExecution(kTenant, "X9")), std::nullopt);
 }
 
+TEST_F(SqliteStoreTest, AnInlineExecutionWithoutAttemptRowsHasItsOneAttempt) {
+  EventCommit c = MakeCommit("E1", "T1", 1'000);
+  ExecutionRow x = MakeExecution("X1", c, "r1", "ticket.tag", kFailed);
+  x.error = "tag too long";
+  x.attempts = 1;
+  c.executions.push_back(x);
+  c.executions.push_back(MakeExecution("X2", c, "r2", "webhook.post", kQueued));
+  CommitOne(c);
+
+  auto row = Value(store_->GetExecution(kTenant, "X1"));
+  ASSERT_TRUE(row.has_value());
+  ASSERT_EQ(row->attempt_rows.size(), 1u);
+  EXPECT_EQ(row->attempt_rows[0].number, 1);
+  EXPECT_EQ(row->attempt_rows[0].status, kFailed);
+  EXPECT_EQ(row->attempt_rows[0].error, "tag too long");
+  EXPECT_EQ(row->attempt_rows[0].start_us, row->created_us);
+  EXPECT_EQ(row->attempt_rows[0].end_us, row->created_us);
+  // A deferred execution not yet attempted has none.
+  auto queued = Value(store_->GetExecution(kTenant, "X2"));
+  ASSERT_TRUE(queued.has_value());
+  EXPECT_TRUE(queued->attempt_rows.empty());
+}
+
 TEST_F(SqliteStoreTest, ListExecutionsFilters) {
   // Three commits at three distinct commit times.
   std::vector<int64_t> created;
