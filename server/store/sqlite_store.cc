@@ -508,10 +508,13 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
   // The stored snapshot itself is only needed to merge an internal event's
   // patch into it.
   std::optional<TicketRow> stored;
+  // The stored row's columns of the assignee index.
+  std::string stored_assignee_id;
+  int64_t stored_status = 0;
   {
     Statement q(db_,
-                "SELECT last_event_us, latched, CASE WHEN ? THEN snapshot END FROM tickets "
-                "WHERE tenant = ? AND id = ?");
+                "SELECT last_event_us, latched, CASE WHEN ? THEN snapshot END, assignee_id, "
+                "status FROM tickets WHERE tenant = ? AND id = ?");
     q.Bind(1, int64_t{c->internal}).Bind(2, c->tenant).Bind(3, e.ticket().id());
     const int rc = q.Step();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.Error("reading ticket");
@@ -520,6 +523,8 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
       stored->last_event_us = q.Int(0);
       stored->latched_rule_ids = SplitLines(q.Text(1));
       if (c->internal) stored->ticket.ParseFromString(q.Text(2));
+      stored_assignee_id = q.Text(3);
+      stored_status = q.Int(4);
     }
   }
   int64_t snapshot_event_us = occurred_us;
@@ -560,15 +565,30 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
     }
   }
   if (c->response.snapshot_updated()) {
+    // SQLite rewrites an index entry whenever its columns are assigned, even
+    // to the values they have: the assignee index's columns are assigned
+    // only when they change (most events change neither).
+    const bool index_unchanged = stored && stored_assignee_id == c->ticket.assignee_id() &&
+                                 stored_status == int64_t{c->ticket.status()};
     Statement q(db_,
-                "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
-                "fired_rules, updated_us, latched, assignee_id, status, last_event_trace_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET "
-                "snapshot = excluded.snapshot, "
-                "last_event_id = excluded.last_event_id, last_event_us = excluded.last_event_us, "
-                "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
-                "latched = excluded.latched, assignee_id = excluded.assignee_id, "
-                "status = excluded.status, last_event_trace_id = excluded.last_event_trace_id");
+                index_unchanged
+                    ? "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
+                      "fired_rules, updated_us, latched, assignee_id, status, last_event_trace_id) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE "
+                      "SET snapshot = excluded.snapshot, last_event_id = excluded.last_event_id, "
+                      "last_event_us = excluded.last_event_us, "
+                      "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
+                      "latched = excluded.latched, "
+                      "last_event_trace_id = excluded.last_event_trace_id"
+                    : "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
+                      "fired_rules, updated_us, latched, assignee_id, status, last_event_trace_id) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE "
+                      "SET snapshot = excluded.snapshot, last_event_id = excluded.last_event_id, "
+                      "last_event_us = excluded.last_event_us, "
+                      "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
+                      "latched = excluded.latched, assignee_id = excluded.assignee_id, "
+                      "status = excluded.status, "
+                      "last_event_trace_id = excluded.last_event_trace_id");
     q.Bind(1, c->tenant).Bind(2, e.ticket().id()).BindBlob(3, c->ticket.SerializeAsString());
     q.Bind(4, e.id()).Bind(5, snapshot_event_us).Bind(6, JoinLines(c->fired_rule_ids));
     q.Bind(7, now_us).Bind(8, JoinLines(latched)).Bind(9, c->ticket.assignee_id());

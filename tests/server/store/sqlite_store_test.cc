@@ -643,6 +643,39 @@ TEST_F(SqliteStoreTest, ExecutionsAndTheirAttemptsAreReadable) {
   EXPECT_EQ(Value(store_->GetExecution(kTenant, "X9")), std::nullopt);
 }
 
+TEST_F(SqliteStoreTest, OpenTicketCountsFollowAssigneeAndStatusChanges) {
+  auto commit = [&](const std::string& event_id, const std::string& ticket_id, int64_t at,
+                    const std::string& assignee, v1::TicketStatus status) {
+    EventCommit c = MakeCommit(event_id, ticket_id, at);
+    c.ticket.set_assignee_id(assignee);
+    c.ticket.set_status(status);
+    CommitOne(c);
+  };
+  auto open = [&](const std::string& agent) {
+    return Value(store_->OpenTicketCount(kTenant, agent));
+  };
+  commit("E1", "T1", 1'000, "a1", v1::TICKET_STATUS_OPEN);
+  commit("E2", "T2", 1'000, "a1", v1::TICKET_STATUS_NEW);
+  EXPECT_EQ(open("a1"), 2);
+  // Neither column changes: the count stays.
+  commit("E3", "T1", 2'000, "a1", v1::TICKET_STATUS_OPEN);
+  EXPECT_EQ(open("a1"), 2);
+  // Reassigned.
+  commit("E4", "T1", 3'000, "a2", v1::TICKET_STATUS_OPEN);
+  EXPECT_EQ(open("a1"), 1);
+  EXPECT_EQ(open("a2"), 1);
+  // Solved: no longer open.
+  commit("E5", "T2", 4'000, "a1", v1::TICKET_STATUS_SOLVED);
+  EXPECT_EQ(open("a1"), 0);
+  // Reopened, same assignee.
+  commit("E6", "T2", 5'000, "a1", v1::TICKET_STATUS_OPEN);
+  EXPECT_EQ(open("a1"), 1);
+  // An older event does not move the snapshot, nor the count.
+  commit("E7", "T2", 4'500, "a3", v1::TICKET_STATUS_OPEN);
+  EXPECT_EQ(open("a1"), 1);
+  EXPECT_EQ(open("a3"), 0);
+}
+
 TEST_F(SqliteStoreTest, AnInlineExecutionWithoutAttemptRowsHasItsOneAttempt) {
   EventCommit c = MakeCommit("E1", "T1", 1'000);
   ExecutionRow x = MakeExecution("X1", c, "r1", "ticket.tag", kFailed);
