@@ -327,6 +327,15 @@ class EventSource {
 
   Request Next() { return Bytes(next_.fetch_add(1, std::memory_order_relaxed)); }
 
+  // The next request, with an event type that fails validation.
+  Request NextInvalid() {
+    Request r = Next();
+    v1::PublishEventRequest delta;
+    delta.mutable_event()->set_type("Not.A.Type");
+    delta.AppendToString(&r.bytes);
+    return r;
+  }
+
   // Whether the bytes of every template parse to the message Build makes.
   bool SelfCheck() const {
     for (size_t n = 0; n < templates_.size(); ++n) {
@@ -678,6 +687,21 @@ int Run(const Options& options) {
   Print("EventService/PublishEvent", "events", unary);
   PrintPublish(unary);
 
+  // The same calls, each refused at validation (INVALID_ARGUMENT): what a
+  // PublishEvent costs before its event is evaluated or stored.
+  LoadResult rejected =
+      RunUnary(server.get(), options.threads, options.seconds, [&](int t, Tally*) {
+        grpc::ClientContext context;
+        const EventSource::Request request = source.NextInvalid();
+        grpc::ByteBuffer response_bytes;
+        return grpc::internal::BlockingUnaryCall(channels[channel_of(t)].get(), publish_event,
+                                                 &context, ToByteBuffer(request.bytes),
+                                                 &response_bytes)
+                   .error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+      });
+  Print("PublishEvent, invalid event", "calls", rejected);
+  PrintCpu(rejected);
+
   LoadResult stream =
       RunStreams(server.get(), source, channels, options.streams, options.window, options.seconds);
   Print("EventService/PublishEvents", "events", stream);
@@ -689,12 +713,14 @@ int Run(const Options& options) {
               stream.CallsPerSecond() / unary.CallsPerSecond());
   std::printf("PublishEvents / Check throughput:  %.3f\n",
               stream.CallsPerSecond() / check.CallsPerSecond());
+  std::printf("PublishEvent (invalid) / Check:    %.3f  (the call alone, refused at validation)\n",
+              rejected.CallsPerSecond() / check.CallsPerSecond());
 
   server->Shutdown(std::chrono::milliseconds(1000));
   server->Wait();
   server.reset();
-  const int64_t bad = check.tally.errors + unary.tally.errors + stream.tally.errors +
-                      unary.tally.duplicates + stream.tally.duplicates;
+  const int64_t bad = check.tally.errors + unary.tally.errors + rejected.tally.errors +
+                      stream.tally.errors + unary.tally.duplicates + stream.tally.duplicates;
   if (bad != 0) std::fprintf(stderr, "%lld errors or duplicates\n", static_cast<long long>(bad));
   return bad == 0 ? 0 : 1;
 }
