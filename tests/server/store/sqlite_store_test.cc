@@ -644,36 +644,33 @@ TEST_F(SqliteStoreTest, ExecutionsAndTheirAttemptsAreReadable) {
 }
 
 TEST_F(SqliteStoreTest, OpenTicketCountsFollowAssigneeAndStatusChanges) {
-  auto commit = [&](const std::string& event_id, const std::string& ticket_id, int64_t at,
-                    const std::string& assignee, v1::TicketStatus status) {
-    EventCommit c = MakeCommit(event_id, ticket_id, at);
-    c.ticket.set_assignee_id(assignee);
-    c.ticket.set_status(status);
+  struct Step {
+    const char* why;
+    const char* event_id;
+    const char* ticket_id;
+    int64_t occurred_us;
+    const char* assignee;
+    v1::TicketStatus status;
+    int64_t a1, a2, a3;  // open tickets of each agent afterwards
+  };
+  const Step steps[] = {
+      {"assigned", "E1", "T1", 1'000, "a1", v1::TICKET_STATUS_OPEN, 1, 0, 0},
+      {"assigned", "E2", "T2", 1'000, "a1", v1::TICKET_STATUS_NEW, 2, 0, 0},
+      {"neither column changes", "E3", "T1", 2'000, "a1", v1::TICKET_STATUS_OPEN, 2, 0, 0},
+      {"reassigned", "E4", "T1", 3'000, "a2", v1::TICKET_STATUS_OPEN, 1, 1, 0},
+      {"solved", "E5", "T2", 4'000, "a1", v1::TICKET_STATUS_SOLVED, 0, 1, 0},
+      {"reopened", "E6", "T2", 5'000, "a1", v1::TICKET_STATUS_OPEN, 1, 1, 0},
+      {"older event: snapshot kept", "E7", "T2", 4'500, "a3", v1::TICKET_STATUS_OPEN, 1, 1, 0},
+  };
+  for (const Step& step : steps) {
+    EventCommit c = MakeCommit(step.event_id, step.ticket_id, step.occurred_us);
+    c.ticket.set_assignee_id(step.assignee);
+    c.ticket.set_status(step.status);
     CommitOne(c);
-  };
-  auto open = [&](const std::string& agent) {
-    return Value(store_->OpenTicketCount(kTenant, agent));
-  };
-  commit("E1", "T1", 1'000, "a1", v1::TICKET_STATUS_OPEN);
-  commit("E2", "T2", 1'000, "a1", v1::TICKET_STATUS_NEW);
-  EXPECT_EQ(open("a1"), 2);
-  // Neither column changes: the count stays.
-  commit("E3", "T1", 2'000, "a1", v1::TICKET_STATUS_OPEN);
-  EXPECT_EQ(open("a1"), 2);
-  // Reassigned.
-  commit("E4", "T1", 3'000, "a2", v1::TICKET_STATUS_OPEN);
-  EXPECT_EQ(open("a1"), 1);
-  EXPECT_EQ(open("a2"), 1);
-  // Solved: no longer open.
-  commit("E5", "T2", 4'000, "a1", v1::TICKET_STATUS_SOLVED);
-  EXPECT_EQ(open("a1"), 0);
-  // Reopened, same assignee.
-  commit("E6", "T2", 5'000, "a1", v1::TICKET_STATUS_OPEN);
-  EXPECT_EQ(open("a1"), 1);
-  // An older event does not move the snapshot, nor the count.
-  commit("E7", "T2", 4'500, "a3", v1::TICKET_STATUS_OPEN);
-  EXPECT_EQ(open("a1"), 1);
-  EXPECT_EQ(open("a3"), 0);
+    EXPECT_EQ(Value(store_->OpenTicketCount(kTenant, "a1")), step.a1) << step.why;
+    EXPECT_EQ(Value(store_->OpenTicketCount(kTenant, "a2")), step.a2) << step.why;
+    EXPECT_EQ(Value(store_->OpenTicketCount(kTenant, "a3")), step.a3) << step.why;
+  }
 }
 
 TEST_F(SqliteStoreTest, AnInlineExecutionWithoutAttemptRowsHasItsOneAttempt) {
