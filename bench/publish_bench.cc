@@ -295,10 +295,13 @@ class EventSource {
     for (v1::Event& e : GenerateEvents(kTemplateEvents)) {
       if (e.type() != "ticket.created" && e.type() != "ticket.updated") continue;
       v1::PublishEventRequest base;
-      *base.mutable_event() = e;
-      Vary(base.mutable_event(), "", "", google::protobuf::Timestamp());
-      base.mutable_event()->clear_occurred_at();
-      base.mutable_event()->mutable_ticket()->clear_updated_at();
+      v1::Event* b = base.mutable_event();
+      *b = e;  // without what Vary sets
+      b->clear_id();
+      b->clear_occurred_at();
+      b->mutable_ticket()->clear_id();
+      b->mutable_ticket()->clear_updated_at();
+      if (b->has_previous()) b->mutable_previous()->clear_id();
       templates_.push_back(std::move(e));
       bytes_.push_back(base.SerializeAsString());
     }
@@ -349,7 +352,7 @@ class EventSource {
     return true;
   }
 
-  // Average size of a request, and of its template.
+  // Average size of a request.
   double AverageBytes() const {
     double sum = 0;
     for (size_t n = 0; n < templates_.size(); ++n) {

@@ -261,6 +261,18 @@ constexpr char kExecutionColumns[] =
     "operation_id, error, output, patch, params, ticket, event, attempts, next_attempt_us, "
     "created_us, updated_us, attempt_base, trace_id";
 
+// Writes a ticket's snapshot row; the assignee index's columns (assignee_id,
+// status) are set on insert only: an update that changes them appends their
+// assignments to the SET list.
+constexpr char kTicketUpsert[] =
+    "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, fired_rules, "
+    "updated_us, latched, assignee_id, status, last_event_trace_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET "
+    "snapshot = excluded.snapshot, last_event_id = excluded.last_event_id, "
+    "last_event_us = excluded.last_event_us, fired_rules = excluded.fired_rules, "
+    "updated_us = excluded.updated_us, latched = excluded.latched, "
+    "last_event_trace_id = excluded.last_event_trace_id";
+
 // Columns: snapshot, last_event_id, last_event_us, fired_rules, updated_us,
 // latched, last_event_trace_id.
 TicketRow ReadTicket(const Statement& q) {
@@ -570,25 +582,9 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
     // only when they change (most events change neither).
     const bool index_unchanged = stored && stored_assignee_id == c->ticket.assignee_id() &&
                                  stored_status == int64_t{c->ticket.status()};
-    Statement q(db_,
-                index_unchanged
-                    ? "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
-                      "fired_rules, updated_us, latched, assignee_id, status, last_event_trace_id) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE "
-                      "SET snapshot = excluded.snapshot, last_event_id = excluded.last_event_id, "
-                      "last_event_us = excluded.last_event_us, "
-                      "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
-                      "latched = excluded.latched, "
-                      "last_event_trace_id = excluded.last_event_trace_id"
-                    : "INSERT INTO tickets (tenant, id, snapshot, last_event_id, last_event_us, "
-                      "fired_rules, updated_us, latched, assignee_id, status, last_event_trace_id) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE "
-                      "SET snapshot = excluded.snapshot, last_event_id = excluded.last_event_id, "
-                      "last_event_us = excluded.last_event_us, "
-                      "fired_rules = excluded.fired_rules, updated_us = excluded.updated_us, "
-                      "latched = excluded.latched, assignee_id = excluded.assignee_id, "
-                      "status = excluded.status, "
-                      "last_event_trace_id = excluded.last_event_trace_id");
+    static const std::string kWithIndexColumns =
+        StrCat(kTicketUpsert, ", assignee_id = excluded.assignee_id, status = excluded.status");
+    Statement q(db_, index_unchanged ? kTicketUpsert : kWithIndexColumns.c_str());
     q.Bind(1, c->tenant).Bind(2, e.ticket().id()).BindBlob(3, c->ticket.SerializeAsString());
     q.Bind(4, e.id()).Bind(5, snapshot_event_us).Bind(6, JoinLines(c->fired_rule_ids));
     q.Bind(7, now_us).Bind(8, JoinLines(latched)).Bind(9, c->ticket.assignee_id());
@@ -596,11 +592,11 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
     if (q.Step() != SQLITE_DONE) return q.Error("writing ticket");
   }
   for (const ExecutionRow& x : c->executions) {
-    Statement q(db_,
-                StrCat("INSERT INTO executions (", kExecutionColumns,
-                       ", lease_until_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "?, ?, ?, ?, ?, 0, ?, 0)")
-                    .c_str());
+    static const std::string kInsert =
+        StrCat("INSERT INTO executions (", kExecutionColumns,
+               ", lease_until_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+               "?, 0, ?, 0)");
+    Statement q(db_, kInsert.c_str());
     q.Bind(1, x.id).Bind(2, c->tenant).Bind(3, x.event_id).Bind(4, x.ticket_id).Bind(5, x.rule_id);
     q.Bind(6, int64_t{x.action_index}).Bind(7, x.action_type).Bind(8, int64_t{x.mode});
     q.Bind(9, int64_t{x.status}).Bind(10, x.operation_id).Bind(11, x.error).Bind(12, x.output_json);

@@ -465,11 +465,6 @@ TEST_F(TenantIsolationTest, PluginStateTimersAndAutomationsStayInTheirTenant) {
                                std::string(tenant) + R"(-nudged"]}}]})")
                     .ok());
   }
-  ASSERT_TRUE(CreateRule(kAcme, "auto",
-                         R"({"name": "auto", "trigger": {"event_types": ["schedule.tick"]},
-      "actions": [{"type": "ticket.add_tags", "params": {"tags": ["acme-auto"]}}]})")
-                  .ok());
-
   const std::string event = R"({"id": "c1", "type": "ticket.created", "ticket": {"id": "T1"}})";
   const auto acme = Publish(kAcme, event);
   const auto globex = Publish(kGlobex, event);
@@ -478,6 +473,13 @@ TEST_F(TenantIsolationTest, PluginStateTimersAndAutomationsStayInTheirTenant) {
   EXPECT_EQ(globex.ticket_patch().custom_fields().at("count_n").number_value(), 1);
   // (The same ticket again: the timer key is per tenant, not per ticket.)
   Publish(kAcme, R"({"id": "c2", "type": "ticket.created", "ticket": {"id": "T1"}})");
+  // The automation comes after both helpdesk events: a tick between them
+  // would tag c1's snapshot, which c2's (without the tag) then replaces,
+  // while the rule stays latched for the ticket.
+  ASSERT_TRUE(CreateRule(kAcme, "auto",
+                         R"({"name": "auto", "trigger": {"event_types": ["schedule.tick"]},
+      "actions": [{"type": "ticket.add_tags", "params": {"tags": ["acme-auto"]}}]})")
+                  .ok());
 
   // Both timers (same plugin, same key) fire, each in its own tenant.
   auto has = [](const std::vector<std::string>& tags, const std::string& tag) {
