@@ -221,6 +221,11 @@ constexpr const char* kMigrations[] = {
     ALTER TABLE tickets ADD COLUMN last_event_trace_id TEXT NOT NULL DEFAULT '';
     ALTER TABLE timers ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
     )sql",
+    // A ticket's executions, newest first (ListExecutions by ticket: an
+    // agent's view of one ticket), without walking the tenant's whole trail.
+    R"sql(
+    CREATE INDEX executions_by_ticket ON executions (tenant, ticket_id, created_us, id);
+    )sql",
 };
 
 // Status numbers of v1::ExecutionStatus used in SQL.
@@ -325,7 +330,55 @@ absl::Status RuleNotChanged(sqlite3* db, std::string_view tenant, std::string_vi
   return absl::AbortedError(StrCat("rule \"", id, "\" was changed concurrently"));
 }
 
+absl::Status ExecOn(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error != nullptr ? error : "unknown error";
+    sqlite3_free(error);
+    return absl::InternalError(message);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+// A read connection taken from the pool (waiting while every one is in use)
+// and given back on destruction. Each statement is a read transaction of
+// its own unless Snapshot() opened one for every read until then.
+class SqliteStore::Reader {
+ public:
+  explicit Reader(SqliteStore* store) : store_(store) {
+    std::unique_lock lock(store->readers_mu_);
+    store->readers_cv_.wait(lock, [&] { return !store->idle_readers_.empty(); });
+    db_ = store->idle_readers_.back();
+    store->idle_readers_.pop_back();
+  }
+  ~Reader() {
+    if (in_snapshot_) ExecOn(db_, "COMMIT").IgnoreError();  // ends a read: nothing to write
+    {
+      std::lock_guard lock(store_->readers_mu_);
+      store_->idle_readers_.push_back(db_);
+    }
+    store_->readers_cv_.notify_one();
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  sqlite3* db() const { return db_; }
+  // Makes the reads that follow see one committed state: a read that takes
+  // several statements (an execution and its attempts) is not torn by a
+  // commit between them.
+  absl::Status Snapshot() {
+    if (auto s = ExecOn(db_, "BEGIN"); !s.ok()) return s;
+    in_snapshot_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  SqliteStore* const store_;
+  sqlite3* db_ = nullptr;
+  bool in_snapshot_ = false;
+};
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
   sqlite3* db = nullptr;
@@ -351,23 +404,40 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     }
   }
   if (auto s = store->Migrate(); !s.ok()) return s;
+  // The read connections, opened once the schema is current. Each has a
+  // 2 MiB page cache of its own.
+  for (int i = 0; i < kReadConnections; ++i) {
+    sqlite3* reader = nullptr;
+    const int opened =
+        sqlite3_open_v2(path.c_str(), &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (opened == SQLITE_OK) store->readers_.push_back(reader);
+    absl::Status status = opened == SQLITE_OK
+                              ? absl::OkStatus()
+                              : absl::InternalError(reader != nullptr ? sqlite3_errmsg(reader)
+                                                                      : sqlite3_errstr(opened));
+    for (const char* pragma : {"PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -2048"}) {
+      if (status.ok()) status = ExecOn(reader, pragma);
+    }
+    if (!status.ok()) {
+      if (opened != SQLITE_OK) sqlite3_close(reader);
+      return absl::UnavailableError(
+          StrCat("cannot open a read connection to store ", path, ": ", status.message()));
+    }
+  }
+  store->idle_readers_ = store->readers_;
   return store;
 }
 
 SqliteStore::~SqliteStore() {
+  for (sqlite3* reader : readers_) {
+    ForgetStatements(reader);
+    sqlite3_close(reader);
+  }
   ForgetStatements(db_);
   sqlite3_close(db_);
 }
 
-absl::Status SqliteStore::Exec(const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error != nullptr ? error : "unknown error";
-    sqlite3_free(error);
-    return absl::InternalError(message);
-  }
-  return absl::OkStatus();
-}
+absl::Status SqliteStore::Exec(const char* sql) { return ExecOn(db_, sql); }
 
 absl::Status SqliteStore::Migrate() {
   std::lock_guard lock(mu_);
@@ -402,8 +472,9 @@ absl::Status SqliteStore::InTransaction(Body&& body) {
 }
 
 absl::StatusOr<std::vector<StoredRule>> SqliteStore::LoadRules() {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT tenant, body FROM rules ORDER BY tenant, position, id");
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db, "SELECT tenant, body FROM rules ORDER BY tenant, position, id");
   std::vector<StoredRule> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
@@ -419,8 +490,9 @@ absl::StatusOr<std::vector<StoredRule>> SqliteStore::LoadRules() {
 
 absl::StatusOr<std::optional<RequestRecord>> SqliteStore::FindRequest(std::string_view tenant,
                                                                       std::string_view request_id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db,
               "SELECT method, fingerprint, response FROM requests WHERE tenant = ? AND "
               "request_id = ?");
   q.Bind(1, tenant).Bind(2, request_id);
@@ -489,8 +561,9 @@ absl::Status SqliteStore::DeleteRule(std::string_view tenant, std::string_view i
 absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::string_view tenant,
                                                                        std::string_view plugin,
                                                                        std::string_view key) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db, "SELECT value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key = ?");
   q.Bind(1, tenant).Bind(2, plugin).Bind(3, key);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -500,8 +573,9 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::GetPluginState(std::stri
 
 absl::StatusOr<std::optional<v1::PublishEventResponse>> SqliteStore::FindEvent(
     std::string_view tenant, std::string_view id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT response FROM events WHERE tenant = ? AND id = ?");
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db, "SELECT response FROM events WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -660,8 +734,9 @@ absl::Status SqliteStore::WriteEvent(EventCommit* c, CommitOutcome* outcome, int
 
 absl::Status SqliteStore::ForEachEventId(
     const std::function<void(std::string_view tenant, std::string_view id)>& fn) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT tenant, id FROM events");
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db, "SELECT tenant, id FROM events");
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) fn(q.Text(0), q.Text(1));
   if (rc != SQLITE_DONE) return q.Error("listing event ids");
@@ -689,8 +764,9 @@ std::vector<CommitOutcome> SqliteStore::CommitEvents(const std::vector<EventComm
 
 absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view tenant,
                                                                 std::string_view id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db,
               "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched, "
               "last_event_trace_id FROM tickets WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
@@ -703,8 +779,9 @@ absl::StatusOr<std::optional<TicketRow>> SqliteStore::GetTicket(std::string_view
 absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view tenant,
                                                                 std::string_view after_id,
                                                                 int limit) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db,
               "SELECT snapshot, last_event_id, last_event_us, fired_rules, updated_us, latched, "
               "last_event_trace_id FROM tickets WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?");
   q.Bind(1, tenant).Bind(2, after_id).Bind(3, int64_t{limit});
@@ -717,8 +794,8 @@ absl::StatusOr<std::vector<TicketRow>> SqliteStore::ListTickets(std::string_view
   return out;
 }
 
-absl::Status SqliteStore::LoadAttempts(ExecutionRow* row) {
-  Statement q(db_,
+absl::Status SqliteStore::LoadAttempts(sqlite3* db, ExecutionRow* row) {
+  Statement q(db,
               "SELECT number, status, error, start_us, end_us FROM attempts WHERE execution_id = ? "
               "ORDER BY number");
   q.Bind(1, row->id);
@@ -738,23 +815,22 @@ absl::Status SqliteStore::LoadAttempts(ExecutionRow* row) {
 
 absl::StatusOr<std::optional<ExecutionRow>> SqliteStore::GetExecution(std::string_view tenant,
                                                                       std::string_view id) {
-  std::lock_guard lock(mu_);
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  if (auto s = reader.Snapshot(); !s.ok()) return s;
   Statement q(
-      db_,
+      db,
       StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ? AND id = ?").c_str());
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return q.Error("reading execution");
   ExecutionRow row = ReadExecution(q);
-  if (auto s = LoadAttempts(&row); !s.ok()) return s;
+  if (auto s = LoadAttempts(db, &row); !s.ok()) return s;
   return row;
 }
 
-absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::string_view tenant,
-                                                                      const ExecutionFilter& f,
-                                                                      int limit) {
-  std::lock_guard lock(mu_);
+std::string SqliteStore::ListExecutionsSql(const ExecutionFilter& f) {
   std::string sql = StrCat("SELECT ", kExecutionColumns, " FROM executions WHERE tenant = ?1");
   if (!f.ticket_id.empty()) sql += " AND ticket_id = ?2";
   if (!f.rule_id.empty()) sql += " AND rule_id = ?3";
@@ -765,7 +841,16 @@ absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::strin
   if (f.end_us != 0) sql += " AND created_us < ?8";
   if (f.before_created_us != 0) sql += " AND (created_us, id) < (?9, ?10)";
   sql += " ORDER BY created_us DESC, id DESC LIMIT ?11";
-  Statement q(db_, sql.c_str());
+  return sql;
+}
+
+absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::string_view tenant,
+                                                                      const ExecutionFilter& f,
+                                                                      int limit) {
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  if (auto s = reader.Snapshot(); !s.ok()) return s;
+  Statement q(db, ListExecutionsSql(f).c_str());
   q.Bind(1, tenant).Bind(2, f.ticket_id).Bind(3, f.rule_id).Bind(4, f.action_type);
   q.Bind(5, f.event_id).Bind(6, int64_t{f.status}).Bind(7, f.start_us).Bind(8, f.end_us);
   q.Bind(9, f.before_created_us).Bind(10, f.before_id).Bind(11, int64_t{limit});
@@ -774,7 +859,7 @@ absl::StatusOr<std::vector<ExecutionRow>> SqliteStore::ListExecutions(std::strin
   while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadExecution(q));
   if (rc != SQLITE_DONE) return q.Error("listing executions");
   for (auto& row : out) {
-    if (auto s = LoadAttempts(&row); !s.ok()) return s;
+    if (auto s = LoadAttempts(db, &row); !s.ok()) return s;
   }
   return out;
 }
@@ -929,26 +1014,28 @@ absl::Status SqliteStore::DeleteTimer(const TimerRow& t) {
 }
 
 absl::StatusOr<std::optional<int64_t>> SqliteStore::NextTimerDue() {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT MIN(due_us) FROM timers");
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db, "SELECT MIN(due_us) FROM timers");
   if (q.Step() != SQLITE_ROW) return q.Error("reading timers");
   if (sqlite3_column_type(q.raw(), 0) == SQLITE_NULL) return std::nullopt;
   return q.Int(0);
 }
 
 absl::StatusOr<Backlog> SqliteStore::CountBacklog(int64_t now_us) {
-  std::lock_guard lock(mu_);
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  if (auto s = reader.Snapshot(); !s.ok()) return s;
   Backlog backlog;
   // `status IN (3, 4)` is the partial index's own condition, so this reads
   // the index of the outbox, not the whole audit trail.
-  Statement q(db_,
-              "SELECT status, COUNT(*) FROM executions WHERE status IN (3, 4) GROUP BY status");
+  Statement q(db, "SELECT status, COUNT(*) FROM executions WHERE status IN (3, 4) GROUP BY status");
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
     (q.Int(0) == kQueued ? backlog.deferred_queued : backlog.deferred_running) = q.Int(1);
   }
   if (rc != SQLITE_DONE) return q.Error("counting deferred executions");
-  Statement t(db_, "SELECT COUNT(*) FILTER (WHERE due_us <= ?), COUNT(*) FROM timers");
+  Statement t(db, "SELECT COUNT(*) FILTER (WHERE due_us <= ?), COUNT(*) FROM timers");
   t.Bind(1, now_us);
   if (t.Step() != SQLITE_ROW) return t.Error("counting timers");
   backlog.timers_due = t.Int(0);
@@ -1022,8 +1109,9 @@ absl::StatusOr<bool> SqliteStore::CompareAndSetPluginState(
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListPluginState(
     std::string_view tenant, std::string_view plugin, std::string_view prefix,
     std::string_view after_key, int limit) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db,
               "SELECT key, value FROM plugin_state WHERE tenant = ? AND plugin = ? AND key > ? AND "
               "substr(key, 1, ?) = ? ORDER BY key LIMIT ?");
   q.Bind(1, tenant).Bind(2, plugin).Bind(3, after_key).Bind(4, static_cast<int64_t>(prefix.size()));
@@ -1067,8 +1155,9 @@ absl::Status SqliteStore::PutAgent(std::string_view tenant, const v1::Agent& age
 
 absl::StatusOr<std::optional<v1::Agent>> SqliteStore::GetAgent(std::string_view tenant,
                                                                std::string_view id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT body FROM agents WHERE tenant = ? AND id = ?");
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db, "SELECT body FROM agents WHERE tenant = ? AND id = ?");
   q.Bind(1, tenant).Bind(2, id);
   const int rc = q.Step();
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -1082,8 +1171,9 @@ absl::StatusOr<std::vector<v1::Agent>> SqliteStore::ListAgents(std::string_view 
                                                                std::string_view after_id, int limit,
                                                                std::string_view group,
                                                                std::optional<bool> available) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT body FROM agents WHERE tenant = ? AND id > ? ORDER BY id");
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db, "SELECT body FROM agents WHERE tenant = ? AND id > ? ORDER BY id");
   q.Bind(1, tenant).Bind(2, after_id);
   std::vector<v1::Agent> out;
   int rc;
@@ -1111,8 +1201,9 @@ absl::Status SqliteStore::DeleteAgent(std::string_view tenant, std::string_view 
 
 absl::StatusOr<int64_t> SqliteStore::OpenTicketCount(std::string_view tenant,
                                                      std::string_view agent_id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
+  Reader reader(this);
+  sqlite3* const db = reader.db();
+  Statement q(db,
               "SELECT COUNT(*) FROM tickets WHERE tenant = ? AND assignee_id = ? AND status NOT IN "
               "(5, 6)");
   q.Bind(1, tenant).Bind(2, agent_id);

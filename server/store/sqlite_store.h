@@ -2,10 +2,17 @@
 
 // Store on an SQLite file: WAL journal, busy_timeout set first,
 // synchronous=FULL so that a committed transaction survives power loss.
+//
+// One connection writes; reads that need no write transaction run on a
+// small pool of read-only connections. In WAL mode a reader sees the last
+// committed state and neither waits for the writer nor holds it up, so a
+// long listing never delays a commit (nor a commit a GetTicket).
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "server/store/store.h"
 
@@ -18,6 +25,8 @@ class SqliteStore final : public Store {
   // Opens (creating when missing) the database at `path` and migrates its
   // schema to the current version.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  // Read-only connections Open opens next to the writer's.
+  static constexpr int kReadConnections = 4;
   ~SqliteStore() override;
 
   absl::StatusOr<std::vector<StoredRule>> LoadRules() override;
@@ -46,6 +55,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<ExecutionRow>> ListExecutions(std::string_view tenant,
                                                            const ExecutionFilter& filter,
                                                            int limit) override;
+  // The query ListExecutions runs for `filter` (parameters ?1 to ?11).
+  static std::string ListExecutionsSql(const ExecutionFilter& filter);
   absl::StatusOr<std::vector<ExecutionRow>> ClaimDeferred(int64_t now_us, int64_t lease_us,
                                                           int limit) override;
   absl::Status BeginAttempt(const std::string& id, int number, int64_t start_us) override;
@@ -88,14 +99,23 @@ class SqliteStore final : public Store {
   absl::Status WriteRecord(std::string_view tenant, const RequestRecord& record);
   // Writes one event's changes inside the open transaction.
   absl::Status WriteEvent(EventCommit* commit, CommitOutcome* outcome, int64_t now_us);
-  absl::Status LoadAttempts(ExecutionRow* row);
+  static absl::Status LoadAttempts(sqlite3* db, ExecutionRow* row);
   // Runs `body` in a transaction (BEGIN IMMEDIATE ... COMMIT), rolling back
   // when it fails.
   template <typename Body>
   absl::Status InTransaction(Body&& body);
 
-  std::mutex mu_;
+  // A read-only connection of the pool, held for one read (defined in the
+  // .cc file).
+  class Reader;
+
+  std::mutex mu_;  // guards db_, the writer
   sqlite3* db_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<sqlite3*> readers_;       // every read connection
+  std::vector<sqlite3*> idle_readers_;  // those no read holds
 };
 
 }  // namespace triggerfish::server::store
