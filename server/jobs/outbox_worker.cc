@@ -173,15 +173,17 @@ void OutboxWorkers::RunOne(const store::ExecutionRow& row) {
                    row.action_type, row.rule_id, number, attempt.error);
     }
   }
-  if (options_.metrics != nullptr) {
-    options_.metrics->ActionExecuted(row.action_type, counted);
-    options_.metrics->ActionDuration(row.action_type, /*deferred=*/true,
-                                     static_cast<double>(attempt.end_us - attempt.start_us) / 1e6);
-  }
   if (auto s = store_->FinishAttempt(row.id, attempt, status, next_attempt_us, output); !s.ok()) {
     // The lease will expire and the execution will be attempted again.
     spdlog::error("execution {}: cannot record attempt {}: {}", row.id, number,
                   std::string(s.message()));
+  }
+  // Counted once recorded: a scrape that sees the count also sees the
+  // outbox without this attempt's lease.
+  if (options_.metrics != nullptr) {
+    options_.metrics->ActionExecuted(row.action_type, counted);
+    options_.metrics->ActionDuration(row.action_type, /*deferred=*/true,
+                                     static_cast<double>(attempt.end_us - attempt.start_us) / 1e6);
   }
 }
 
