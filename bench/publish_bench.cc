@@ -42,6 +42,7 @@
 #include <semaphore>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -59,6 +60,7 @@
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 #include "triggerfish/v1/event_service.grpc.pb.h"
+#include "triggerfish/v1/execution_service.grpc.pb.h"
 #include "triggerfish/v1/rule_service.grpc.pb.h"
 
 namespace triggerfish::bench {
@@ -99,11 +101,17 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// CPU time (user + system) of this process's threads, summed by thread name
-// into the server's threads (tf-cycle, tf-commit, tf-reply), gRPC's callback
-// threads and the rest (the client's threads and gRPC's own).
+// CPU time (user + system) and context switches (voluntary + involuntary)
+// of this process's threads, summed by thread name into the server's threads
+// (tf-cycle, tf-commit, tf-reply), gRPC's callback threads and the rest (the
+// client's threads and gRPC's own).
 struct ThreadCpu {
-  double cycle = 0, commit = 0, reply = 0, grpc_callbacks = 0, rest = 0;
+  struct Group {
+    double seconds = 0;
+    int64_t switches = 0;
+    Group operator-(const Group& o) const { return {seconds - o.seconds, switches - o.switches}; }
+  };
+  Group cycle, commit, reply, grpc_callbacks, rest;
 
   static ThreadCpu Read() {
     ThreadCpu cpu;
@@ -121,24 +129,48 @@ struct ThreadCpu {
       for (int i = 3; i < 14; ++i) fields >> skip;
       double utime = 0, stime = 0;
       fields >> utime >> stime;
-      const double seconds = (utime + stime) / tick;
+      Group* group = &cpu.rest;
       if (name == "tf-cycle") {
-        cpu.cycle += seconds;
+        group = &cpu.cycle;
       } else if (name == "tf-commit") {
-        cpu.commit += seconds;
+        group = &cpu.commit;
       } else if (name == "tf-reply") {
-        cpu.reply += seconds;
+        group = &cpu.reply;
       } else if (name == "nexting_thread" || name == "default-executo") {
-        cpu.grpc_callbacks += seconds;
-      } else {
-        cpu.rest += seconds;
+        group = &cpu.grpc_callbacks;
       }
+      group->seconds += (utime + stime) / tick;
+      group->switches += ContextSwitches(entry.path() / "status");
     }
     return cpu;
   }
   ThreadCpu operator-(const ThreadCpu& o) const {
     return {cycle - o.cycle, commit - o.commit, reply - o.reply, grpc_callbacks - o.grpc_callbacks,
             rest - o.rest};
+  }
+  double seconds() const {
+    return cycle.seconds + commit.seconds + reply.seconds + grpc_callbacks.seconds + rest.seconds;
+  }
+  int64_t switches() const {
+    return cycle.switches + commit.switches + reply.switches + grpc_callbacks.switches +
+           rest.switches;
+  }
+
+ private:
+  // voluntary_ctxt_switches + nonvoluntary_ctxt_switches of one thread.
+  static int64_t ContextSwitches(const std::filesystem::path& status_path) {
+    std::ifstream in(status_path);
+    std::string line;
+    int64_t total = 0;
+    while (std::getline(in, line)) {
+      const size_t colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      const std::string_view key(line.data(), colon);
+      if (key == "voluntary_ctxt_switches" || key == "nonvoluntary_ctxt_switches") {
+        total += std::strtoll(line.c_str() + colon + 1, nullptr, 10);
+      }
+    }
+    return total;
   }
 };
 
@@ -273,6 +305,58 @@ LoadResult RunUnary(const server::Server* server, int threads, double seconds, C
   Merge(per_thread, &result);
   return result;
 }
+
+// While it lives, one thread lists a ticket's executions
+// (ExecutionService.ListExecutions filtered by ticket, a page of 50) in a
+// loop, as an agent's view of a ticket does, on tickets the publishers
+// write to.
+class ExecutionLister {
+ public:
+  ExecutionLister(const std::shared_ptr<grpc::Channel>& channel, int tickets)
+      : stub_(v1::ExecutionService::NewStub(channel)),
+        thread_([this, tickets] { Loop(tickets); }) {}
+  ~ExecutionLister() { Stop(); }
+
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // Calls made, failed calls, latencies (sorted) and the seconds it ran;
+  // valid after Stop().
+  int64_t calls() const { return static_cast<int64_t>(latencies_ns_.size()); }
+  int64_t errors() const { return errors_; }
+  double seconds() const { return seconds_; }
+  double PercentileMicros(double p) const {
+    if (latencies_ns_.empty()) return 0;
+    const size_t i = static_cast<size_t>(p * static_cast<double>(latencies_ns_.size() - 1));
+    return static_cast<double>(latencies_ns_[i]) / 1000.0;
+  }
+
+ private:
+  void Loop(int tickets) {
+    const auto begin = Clock::now();
+    for (int64_t n = 0; !stop_; ++n) {
+      grpc::ClientContext context;
+      v1::ListExecutionsRequest request;
+      request.set_page_size(50);
+      request.set_ticket_id("T" + std::to_string(100000 + (n * 7919) % tickets));
+      v1::ListExecutionsResponse response;
+      const auto t0 = Clock::now();
+      const grpc::Status status = stub_->ListExecutions(&context, request, &response);
+      latencies_ns_.push_back(Nanos(Clock::now() - t0));
+      if (!status.ok()) ++errors_;
+    }
+    seconds_ = std::chrono::duration<double>(Clock::now() - begin).count();
+    std::sort(latencies_ns_.begin(), latencies_ns_.end());
+  }
+
+  std::unique_ptr<v1::ExecutionService::Stub> stub_;
+  std::atomic<bool> stop_{false};
+  std::vector<int64_t> latencies_ns_;
+  int64_t errors_ = 0;
+  double seconds_ = 0;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 // Events to publish: templates from the mix (ticket.created and
 // ticket.updated only), each publication a fresh event id on one of
@@ -507,15 +591,23 @@ void Print(const char* name, const char* unit, const LoadResult& r) {
       r.cpu_seconds / r.seconds);
 }
 
-// CPU per call in microseconds: the whole process, then by thread.
+// CPU per call in microseconds and context switches per call: the whole
+// process, then by thread.
 void PrintCpu(const LoadResult& r) {
   const double n = r.calls == 0 ? 1 : static_cast<double>(r.calls);
-  auto us = [&](double seconds) { return seconds * 1e6 / n; };
+  auto us = [&](const ThreadCpu::Group& g) { return g.seconds * 1e6 / n; };
+  auto per_call = [&](const ThreadCpu::Group& g) { return static_cast<double>(g.switches) / n; };
+  const ThreadCpu& t = r.threads;
   std::printf(
       "%-30s CPU per call %.0f us: cycle workers %.0f, committer %.0f, reply thread %.0f, gRPC "
       "callback threads %.0f, client and gRPC's other threads %.0f\n",
-      "", us(r.cpu_seconds), us(r.threads.cycle), us(r.threads.commit), us(r.threads.reply),
-      us(r.threads.grpc_callbacks), us(r.threads.rest));
+      "", r.cpu_seconds * 1e6 / n, us(t.cycle), us(t.commit), us(t.reply), us(t.grpc_callbacks),
+      us(t.rest));
+  std::printf(
+      "%-30s context switches per call %.2f: cycle workers %.2f, committer %.2f, reply thread "
+      "%.2f, gRPC callback threads %.2f, client and gRPC's other threads %.2f\n",
+      "", static_cast<double>(t.switches()) / n, per_call(t.cycle), per_call(t.commit),
+      per_call(t.reply), per_call(t.grpc_callbacks), per_call(t.rest));
 }
 
 void PrintPublish(const LoadResult& r) {
@@ -671,24 +763,40 @@ int Run(const Options& options) {
   Print("grpc.health.v1.Health/Check", "calls", check);
   PrintCpu(check);
 
-  LoadResult unary =
-      RunUnary(server.get(), options.threads, options.seconds, [&](int t, Tally* tally) {
-        grpc::ClientContext context;
-        const EventSource::Request request = source.Next();
-        grpc::ByteBuffer response_bytes;
-        if (!grpc::internal::BlockingUnaryCall(channels[channel_of(t)].get(), publish_event,
-                                               &context, ToByteBuffer(request.bytes),
-                                               &response_bytes)
-                 .ok()) {
-          return false;
-        }
-        v1::PublishEventResponse response;
-        if (!FromByteBuffer(&response_bytes, &response)) return false;
-        tally->Count(response, request.event_id);
-        return true;
-      });
+  const auto publish = [&](int t, Tally* tally) {
+    grpc::ClientContext context;
+    const EventSource::Request request = source.Next();
+    grpc::ByteBuffer response_bytes;
+    if (!grpc::internal::BlockingUnaryCall(channels[channel_of(t)].get(), publish_event, &context,
+                                           ToByteBuffer(request.bytes), &response_bytes)
+             .ok()) {
+      return false;
+    }
+    v1::PublishEventResponse response;
+    if (!FromByteBuffer(&response_bytes, &response)) return false;
+    tally->Count(response, request.event_id);
+    return true;
+  };
+  LoadResult unary = RunUnary(server.get(), options.threads, options.seconds, publish);
   Print("EventService/PublishEvent", "events", unary);
   PrintPublish(unary);
+
+  // The same load with an agent's view reading alongside: reads run on
+  // their own connections and do not hold up commits.
+  LoadResult with_reader;
+  {
+    ExecutionLister lister(channels[0], options.tickets);
+    with_reader = RunUnary(server.get(), options.threads, options.seconds, publish);
+    lister.Stop();
+    Print("PublishEvent + a lister", "events", with_reader);
+    PrintPublish(with_reader);
+    std::printf(
+        "%-30s ListExecutions by ticket alongside: %.0f calls/s, p50 %.1f us, p99 %.1f us (%lld "
+        "errors)\n",
+        "", static_cast<double>(lister.calls()) / lister.seconds(), lister.PercentileMicros(0.5),
+        lister.PercentileMicros(0.99), static_cast<long long>(lister.errors()));
+    if (lister.errors() != 0) with_reader.tally.errors += lister.errors();
+  }
 
   // The same calls, each refused at validation (INVALID_ARGUMENT): what a
   // PublishEvent costs before its event is evaluated or stored.
@@ -722,8 +830,9 @@ int Run(const Options& options) {
   server->Shutdown(std::chrono::milliseconds(1000));
   server->Wait();
   server.reset();
-  const int64_t bad = check.tally.errors + unary.tally.errors + rejected.tally.errors +
-                      stream.tally.errors + unary.tally.duplicates + stream.tally.duplicates;
+  const int64_t bad = check.tally.errors + unary.tally.errors + with_reader.tally.errors +
+                      rejected.tally.errors + stream.tally.errors + unary.tally.duplicates +
+                      with_reader.tally.duplicates + stream.tally.duplicates;
   if (bad != 0) std::fprintf(stderr, "%lld errors or duplicates\n", static_cast<long long>(bad));
   return bad == 0 ? 0 : 1;
 }
