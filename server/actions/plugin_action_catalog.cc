@@ -119,7 +119,8 @@ engine::ActionOutcome PluginActionCatalog::RunInline(const engine::ActionRequest
   call->params = StructToJson(*request.params).dump();
   call->ticket = TicketJsonForPlugins(*request.ticket, call->ctx.tenant, services_).dump();
   call->event = EventToJson(*request.event).dump();
-  call->operation_id = StrCat(request.event->id(), "/", request.rule_id, "/", request.action_index);
+  call->operation_id =
+      OperationId(call->ctx.tenant, request.event->id(), request.rule_id, request.action_index);
 
   const plugins::PluginHost* host = host_;
   const std::chrono::milliseconds timeout = inline_timeout_;

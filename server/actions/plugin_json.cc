@@ -233,4 +233,9 @@ absl::StatusOr<v1::TicketPatch> PatchFromJson(const nlohmann::json& patch) {
   return out;
 }
 
+std::string OperationId(std::string_view tenant, std::string_view event_id,
+                        std::string_view rule_id, int action_index) {
+  return StrCat(tenant, "/", event_id, "/", rule_id, "/", action_index);
+}
+
 }  // namespace triggerfish::server::actions

@@ -4,6 +4,7 @@
 // from and turned into the API's protobuf types.
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/struct.pb.h"
@@ -29,6 +30,15 @@ google::protobuf::Value JsonToValue(const nlohmann::json& json);
 nlohmann::json TicketToJson(const v1::Ticket& ticket);
 // Event JSON: {"id", "type", "occurred_at", "actor", "comment"?, "payload"?}.
 nlohmann::json EventToJson(const v1::Event& event);
+
+// The operation id plugins get with action `action_index` of rule `rule_id`
+// run for event `event_id` of `tenant`, stored with its execution:
+// "tenant/event id/rule id/index". The same on every attempt of that action
+// and distinct for every other action, also across tenants: plugins
+// deduplicate side effects in systems the tenants share with it (the
+// e-mail Message-ID). Tenant names cannot contain '/'.
+std::string OperationId(std::string_view tenant, std::string_view event_id,
+                        std::string_view rule_id, int action_index);
 
 // Converts a patch checked by the plugin host ({"set", "add_tags",
 // "remove_tags", "custom_fields"}) to a TicketPatch.

@@ -291,7 +291,7 @@ store::EventCommit EventPipeline::BuildCommit(const std::string& tenant, v1::Eve
       x.rule_id = fired.rule_id();
       x.action_index = action.index();
       x.action_type = action.type();
-      x.operation_id = StrCat(event.id(), "/", fired.rule_id(), "/", action.index());
+      x.operation_id = actions::OperationId(tenant, event.id(), fired.rule_id(), action.index());
       x.created_us = now;
       x.trace_id = event.trace_id();
       if (action.status() == v1::ACTION_STATUS_QUEUED) {

@@ -127,7 +127,7 @@ TEST(CrashTest, KillNineDuringConcurrentPublishingLosesNothingAcknowledged) {
       operations.insert(line.substr(0, line.find(' ')));
     }
     for (const auto& id : acknowledged) {
-      if (!operations.contains(id + "/record/1")) return false;
+      if (!operations.contains("default/" + id + "/record/1")) return false;
     }
     return true;
   };

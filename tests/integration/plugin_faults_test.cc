@@ -249,11 +249,11 @@ TEST(PluginFaultsTest, AnAbandonedInlineCallLeavesNoTrace) {
   EXPECT_EQ(response.fired_rules(0).actions(0).status(), v1::ACTION_STATUS_FAILED);
   // The late write happened (into the abandoned run)...
   ASSERT_TRUE(Eventually([&] { return FileLines(file).size() == 2; }));
-  EXPECT_EQ(FileLines(file)[1], "l1/late/0 1 put=0");
+  EXPECT_EQ(FileLines(file)[1], "default/l1/late/0 1 put=0");
   // ...and is nowhere to be seen.
   ASSERT_TRUE(client.Publish(Created("r1", "T2", "read"), &response).ok());
   ASSERT_EQ(FileLines(file).size(), 4u);
-  EXPECT_EQ(FileLines(file)[3], "r1/read/0 1 late=absent");
+  EXPECT_EQ(FileLines(file)[3], "default/r1/read/0 1 late=absent");
 }
 
 // Dry runs (EvaluateEvent) run on the caller's gRPC thread, so their inline
@@ -287,7 +287,7 @@ TEST(PluginFaultsTest, AnInlineActionThatHangsInADryRunFailsAtItsTimeout) {
         << fired.actions(0).message();
   }
   ASSERT_TRUE(Eventually([&] { return FileLines(file).size() == 2; }));
-  EXPECT_EQ(FileLines(file)[1], "d1/late/0 1 put=4");  // TF_HOST_UNAVAILABLE
+  EXPECT_EQ(FileLines(file)[1], "default/d1/late/0 1 put=4");  // TF_HOST_UNAVAILABLE
   EXPECT_TRUE(client.Serving());
 }
 

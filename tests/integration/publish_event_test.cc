@@ -143,12 +143,12 @@ TEST_F(PublishEventTest, CommitsTheSnapshotExecutionsAndRunsDeferredActions) {
   })) << server_->log();
   v1::Execution deferred = GetExecution(deferred_id);
   EXPECT_EQ(deferred.mode(), v1::ACTION_MODE_DEFERRED);
-  EXPECT_EQ(deferred.operation_id(), "e1/record/1");
+  EXPECT_EQ(deferred.operation_id(), "default/e1/record/1");
   ASSERT_EQ(deferred.attempts_size(), 1);
   EXPECT_EQ(deferred.output().struct_value().fields().at("attempt").number_value(), 1);
   auto lines = FileLines(side_effects_);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "e1/record/1 1 T1 e1 -");
+  EXPECT_EQ(lines[0], "default/e1/record/1 1 T1 e1 -");
 }
 
 TEST_F(PublishEventTest, RetriesWithTheSameOperationIdThenDiesAndCanBeRetried) {
@@ -183,7 +183,7 @@ TEST_F(PublishEventTest, RetriesWithTheSameOperationIdThenDiesAndCanBeRetried) {
   for (const auto& line : FileLines(side_effects_)) {
     if (line.ends_with(" flaky")) {
       ++flaky_lines;
-      EXPECT_TRUE(line.starts_with("f1/flaky/0 "))
+      EXPECT_TRUE(line.starts_with("default/f1/flaky/0 "))
           << "same operation id on every attempt: " << line;
     }
   }

@@ -272,6 +272,38 @@ TEST_F(TenantIsolationTest, TheSameEventIdIsEvaluatedInEachTenantAgainstItsOwnRu
   EXPECT_EQ(response.ticket().tags(0), "globex");
 }
 
+// Plugins deduplicate side effects in systems the tenants share (an SMTP
+// server, a ticketing API) by operation id: the same action of the same
+// event id in two tenants must not look like one retried operation.
+TEST_F(TenantIsolationTest, TheSameActionOfTheSameEventIdHasADistinctOperationIdPerTenant) {
+  const std::string file = server_->dir() + "/side-effects.log";
+  const std::string rule = R"({"name": "record", "trigger": {"event_types": ["ticket.created"]},
+                               "actions": [{"type": "recorder.append",
+                                            "params": {"file": ")" +
+                           file + R"("}}]})";
+  ASSERT_TRUE(CreateRule(kAcme, "record", rule).ok());
+  ASSERT_TRUE(CreateRule(kGlobex, "record", rule).ok());
+  const std::string event = R"({"id": "e1", "type": "ticket.created", "ticket": {"id": "T1"}})";
+  Publish(kAcme, event);
+  Publish(kGlobex, event);
+
+  // The recorder writes "<operation id> <attempt> ..." per call.
+  std::set<std::string> seen;
+  ASSERT_TRUE(Eventually([&] {
+    std::ifstream in(file);
+    seen.clear();
+    for (std::string line; std::getline(in, line);) seen.insert(line.substr(0, line.find(' ')));
+    return seen.size() == 2;
+  })) << server_->log();
+  EXPECT_EQ(seen, (std::set<std::string>{"acme/e1/record/0", "globex/e1/record/0"}));
+  // The id each tenant reads on its execution is the one its plugin call got.
+  for (const auto& [token, tenant] : {std::pair{kAcme, "acme"}, std::pair{kGlobex, "globex"}}) {
+    const std::vector<v1::Execution> executions = Executions(token);
+    ASSERT_EQ(executions.size(), 1u) << tenant;
+    EXPECT_EQ(executions[0].operation_id(), std::string(tenant) + "/e1/record/0");
+  }
+}
+
 TEST_F(TenantIsolationTest, ExecutionsCannotBeReadOrRetriedFromAnotherTenant) {
   const std::string file = server_->dir() + "/side-effects.log";
   ASSERT_TRUE(CreateRule(kAcme, "broken",
