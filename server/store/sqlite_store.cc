@@ -354,7 +354,9 @@ class SqliteStore::Reader {
     store->idle_readers_.pop_back();
   }
   ~Reader() {
-    if (in_snapshot_) ExecOn(db_, "COMMIT").IgnoreError();  // ends a read: nothing to write
+    // Ends the read (nothing to write). A connection given back inside a
+    // transaction would serve that old snapshot to every later read.
+    if (in_snapshot_ && !ExecOn(db_, "COMMIT").ok()) ExecOn(db_, "ROLLBACK").IgnoreError();
     {
       std::lock_guard lock(store_->readers_mu_);
       store_->idle_readers_.push_back(db_);

@@ -1237,6 +1237,28 @@ TEST_F(SqliteStoreTest, ReadsDoNotWaitForACommitInProgress) {
   EXPECT_TRUE(Value(store_->GetTicket(kTenant, "T2")).has_value());
 }
 
+// A read of several statements (an execution with its attempts, a page of
+// executions) reads one snapshot and ends it: the connection it gives back
+// sees the next commit.
+TEST_F(SqliteStoreTest, SnapshotReadsEndWithTheirCall) {
+  EventCommit first = MakeCommit("E1", "T1", 1'000);
+  first.executions.push_back(MakeExecution("X1", first, "r1", "ticket.tag", kSucceeded));
+  CommitOne(first);
+  for (int i = 0; i < 2 * SqliteStore::kReadConnections; ++i) {  // every connection, at least once
+    EXPECT_THAT(Ids(List({})), ElementsAre("X1"));
+    EXPECT_TRUE(Value(store_->GetExecution(kTenant, "X1")).has_value());
+    EXPECT_EQ(Value(store_->CountBacklog(0)).deferred_queued, 0);
+  }
+  EventCommit second = MakeCommit("E2", "T2", 2'000);
+  second.executions.push_back(MakeExecution("X2", second, "r1", "email.send", kQueued));
+  CommitOne(second);
+  for (int i = 0; i < 2 * SqliteStore::kReadConnections; ++i) {
+    EXPECT_THAT(Ids(List({})), UnorderedElementsAre("X1", "X2"));
+    EXPECT_TRUE(Value(store_->GetExecution(kTenant, "X2")).has_value());
+    EXPECT_EQ(Value(store_->CountBacklog(0)).deferred_queued, 1);
+  }
+}
+
 // More concurrent reads than read connections: the extra ones wait for a
 // connection instead of failing, and every one sees every commit made before
 // it started.
