@@ -795,7 +795,7 @@ int Run(const Options& options) {
         "errors)\n",
         "", static_cast<double>(lister.calls()) / lister.seconds(), lister.PercentileMicros(0.5),
         lister.PercentileMicros(0.99), static_cast<long long>(lister.errors()));
-    if (lister.errors() != 0) with_reader.tally.errors += lister.errors();
+    with_reader.tally.errors += lister.errors();
   }
 
   // The same calls, each refused at validation (INVALID_ARGUMENT): what a

@@ -412,16 +412,13 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     sqlite3* reader = nullptr;
     const int opened =
         sqlite3_open_v2(path.c_str(), &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (opened == SQLITE_OK) store->readers_.push_back(reader);
-    absl::Status status = opened == SQLITE_OK
-                              ? absl::OkStatus()
-                              : absl::InternalError(reader != nullptr ? sqlite3_errmsg(reader)
-                                                                      : sqlite3_errstr(opened));
-    for (const char* pragma : {"PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -2048"}) {
-      if (status.ok()) status = ExecOn(reader, pragma);
-    }
+    // The destructor closes it, also when opening failed (a null handle or
+    // one that only holds the error).
+    store->readers_.push_back(reader);
+    absl::Status status = opened == SQLITE_OK ? ExecOn(reader, "PRAGMA busy_timeout = 5000")
+                                              : absl::InternalError(sqlite3_errstr(opened));
+    if (status.ok()) status = ExecOn(reader, "PRAGMA cache_size = -2048");
     if (!status.ok()) {
-      if (opened != SQLITE_OK) sqlite3_close(reader);
       return absl::UnavailableError(
           StrCat("cannot open a read connection to store ", path, ": ", status.message()));
     }
@@ -432,6 +429,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
 
 SqliteStore::~SqliteStore() {
   for (sqlite3* reader : readers_) {
+    if (reader == nullptr) continue;
     ForgetStatements(reader);
     sqlite3_close(reader);
   }
