@@ -1,6 +1,7 @@
 #include "message.h"
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "header_text.h"
@@ -9,6 +10,10 @@ namespace triggerfish::plugins::email {
 namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
+
+// Longest left part of a Message-ID: "Message-ID: <", the part and
+// "@triggerfish>" stay within a header line's 998 characters.
+constexpr size_t kMaxMessageIdLocal = 900;
 
 // "Name: a,\r\n b" - one mailbox per folded line.
 std::string AddressHeader(std::string_view name, const std::vector<std::string>& mailboxes) {
@@ -41,19 +46,41 @@ uint64_t Fnv1a(std::string_view text) {
 }  // namespace
 
 std::string MessageIdFor(std::string_view operation_id) {
+  auto literal = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '/';
+  };
   std::string local;
-  for (char c : operation_id) {
-    if (local.size() >= 200) break;
-    if (c == '.') {
-      // A dot-atom: no leading or consecutive dots.
-      if (!local.empty() && local.back() != '.') local += c;
-      continue;
+  for (size_t i = 0; i < operation_id.size(); ++i) {
+    const char c = operation_id[i];
+    // A dot-atom: a dot neither leads, trails nor follows another dot.
+    const bool dot_fits = c == '.' && !local.empty() && local.back() != '.' &&
+                          i + 1 < operation_id.size() && operation_id[i + 1] != '.';
+    if (literal(c) || dot_fits) {
+      local += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      local += '=';
+      local += kHex[byte >> 4];
+      local += kHex[byte & 15];
     }
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '_';
-    local += keep ? c : '_';
   }
-  while (!local.empty() && local.back() == '.') local.pop_back();
+  if (local.size() > kMaxMessageIdLocal) {
+    // Longer than any id the server makes; kept unique by a hash of the
+    // whole id (a header line may not exceed 998 characters). "=h" is no
+    // escape, so a cut id never equals a whole one.
+    char hash[24];
+    std::snprintf(hash, sizeof(hash), "=h%016llx",
+                  static_cast<unsigned long long>(Fnv1a(operation_id)));
+    local.resize(kMaxMessageIdLocal - std::strlen(hash));
+    // No "=X" or "=" cut short (a literal '=' is always "=3D").
+    if (local.back() == '=') {
+      local.pop_back();
+    } else if (local[local.size() - 2] == '=') {
+      local.resize(local.size() - 2);
+    }
+    local += hash;
+  }
   if (local.empty()) return std::string();
   return "<" + local + "@triggerfish>";
 }

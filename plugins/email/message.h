@@ -25,10 +25,14 @@ struct Message {
   int64_t date_unix_micros = 0;
 };
 
-// "<operation-id@triggerfish>", the operation id reduced to [A-Za-z0-9._-]
-// (other bytes become '_', dots never lead, trail or repeat), so every
-// attempt of one deferred send carries the same Message-ID. Empty if the
-// operation id has no usable character.
+// "<operation-id@triggerfish>", so that every attempt of one deferred send
+// carries the same Message-ID and different operation ids never share one.
+// Letters, digits, '-', '_' and '/' stay as they are, so do dots that
+// neither lead, trail nor follow another dot; every other byte becomes "=XX"
+// (upper-case hex), '=' included, which keeps the mapping one-to-one. An
+// encoded id over 900 characters (longer than any the server makes) is cut
+// and ends in "=h" and the 16 hex digits of a 64-bit FNV-1a hash of the
+// whole id. Empty if the operation id is empty.
 std::string MessageIdFor(std::string_view operation_id);
 
 // "Tue, 14 Nov 2023 22:13:20 +0000".
