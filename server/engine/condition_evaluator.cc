@@ -388,6 +388,7 @@ v1::ConditionExplanation Explain(const CompiledCondition& c, const EvalInput& in
       auto* pe = out.mutable_predicate();
       pe->set_field(p.field.path());
       pe->set_operator_(std::string(OpName(p.op)));
+      pe->set_ignore_case(p.ignore_case);
       if (trace.actual.kind != ValueKind::kAbsent) *pe->mutable_actual() = Explained(trace.actual);
       if (p.expected.kind_case() != google::protobuf::Value::KIND_NOT_SET) {
         *pe->mutable_expected() = p.expected;
@@ -451,6 +452,7 @@ std::string SummarizeFailure(const v1::ConditionExplanation& explanation) {
   }
   const auto& p = node->predicate();
   std::string out = StrCat(node->path(), ": ", p.field(), " ", p.operator_());
+  if (p.ignore_case()) StrAppend(&out, " (ignoring case)");
   if (p.expected().kind_case() != google::protobuf::Value::KIND_NOT_SET) {
     StrAppend(&out, " ", Render(p.expected()));
   }

@@ -462,6 +462,34 @@ TEST_F(ConditionTest, SummaryOfAChangeShowsThePreviousValue) {
             "\"new\")");
 }
 
+TEST_F(ConditionTest, ExplanationAndSummarySayWhenCaseIsIgnored) {
+  auto e = h_.ExplainOn(
+      R"({"all": [{"predicate": {"field": "ticket.subject", "operator": "contains",
+                                 "value": "REFUND", "ignore_case": true}},
+                  {"predicate": {"field": "ticket.subject", "operator": "contains",
+                                 "value": "REFUND"}},
+                  {"predicate": {"field": "ticket.tags", "operator": "includes_any",
+                                 "value": ["VIP"], "ignore_case": true}}]})",
+      TicketEvent(R"("subject": "Refund please", "tags": ["vip"])"));
+  ASSERT_EQ(e.children_size(), 3);
+  EXPECT_TRUE(e.children(0).predicate().ignore_case());
+  EXPECT_TRUE(e.children(0).predicate().result());
+  EXPECT_EQ(e.children(0).predicate().actual().string_value(), "Refund please");
+  EXPECT_FALSE(e.children(1).predicate().ignore_case());
+  EXPECT_FALSE(e.children(1).predicate().result());
+  EXPECT_TRUE(e.children(2).predicate().ignore_case());
+  EXPECT_TRUE(e.children(2).predicate().result());
+  EXPECT_EQ(SummarizeFailure(e),
+            "condition.all[1]: ticket.subject contains \"REFUND\" is false (actual \"Refund "
+            "please\")");
+
+  auto folded = h_.ExplainOn(Pred("ticket.subject", "starts_with", R"("PRINTER")", true),
+                             TicketEvent(R"("subject": "Refund please")"));
+  EXPECT_EQ(SummarizeFailure(folded),
+            "condition: ticket.subject starts_with (ignoring case) \"PRINTER\" is false (actual "
+            "\"Refund please\")");
+}
+
 TEST_F(ConditionTest, SummaryOfAnyAndNot) {
   auto any = h_.ExplainOn(
       R"({"any": [{"predicate": {"field": "ticket.channel", "operator": "is", "value": "web"}},
