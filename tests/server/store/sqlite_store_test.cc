@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -1320,27 +1321,28 @@ TEST_F(SqliteStoreTest, TraceIdsAreStoredWithExecutionsSnapshotsAndTimers) {
   EXPECT_EQ(Value(store_->GetTicket(kTenant, "T1"))->last_event_trace_id, "");
 }
 
-TEST_F(SqliteStoreTest, ADatabaseWithoutTraceColumnsOrTheTicketIndexIsMigrated) {
+TEST_F(SqliteStoreTest, ADatabaseWithoutTraceColumnsOrTheListingIndexesIsMigrated) {
   EventCommit c = MakeCommit("E1", "T1", 1'000);
   c.executions.push_back(MakeExecution("X1", c, "r1", "ticket.tag", kSucceeded));
   CommitOne(c);
   store_.reset();
   {
-    // The schema of the version before trace ids (two versions back: the
-    // index of executions by ticket came after them).
+    // The schema of the version before trace ids (three versions back: the
+    // indexes of executions by ticket and by status came after them).
     Connection db(path_);
     const int version = std::stoi(db.Column("PRAGMA user_version")[0]);
+    db.Exec("DROP INDEX executions_by_status");
     db.Exec("DROP INDEX executions_by_ticket");
     db.Exec("ALTER TABLE executions DROP COLUMN trace_id");
     db.Exec("ALTER TABLE tickets DROP COLUMN last_event_trace_id");
     db.Exec("ALTER TABLE timers DROP COLUMN trace_id");
-    db.Exec(("PRAGMA user_version = " + std::to_string(version - 2)).c_str());
+    db.Exec(("PRAGMA user_version = " + std::to_string(version - 3)).c_str());
   }
   ASSERT_NO_FATAL_FAILURE(Reopen());
   Connection db(path_);
   EXPECT_THAT(db.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
                         "'executions' ORDER BY name"),
-              ::testing::Contains("executions_by_ticket"));
+              ::testing::IsSupersetOf({"executions_by_status", "executions_by_ticket"}));
   // Listing by ticket finds the old row through the new index.
   ExecutionFilter by_ticket;
   by_ticket.ticket_id = "T1";
@@ -1357,6 +1359,25 @@ TEST_F(SqliteStoreTest, ADatabaseWithoutTraceColumnsOrTheTicketIndexIsMigrated) 
 // Listing a ticket's executions, alone or with other filters and paging,
 // reads the index by ticket: a scan of the tenant's whole trail would take
 // time in proportion to everything it ever ran.
+// EXPLAIN QUERY PLAN of the listing `f` makes, one line per step.
+std::string ListingPlan(const std::string& path, const ExecutionFilter& f) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string sql = "EXPLAIN QUERY PLAN " + SqliteStore::ListExecutionsSql(f);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  // EXPLAIN QUERY PLAN's rows: id, parent, notused, detail.
+  std::string plan;
+  while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return plan;
+}
+
 TEST_F(SqliteStoreTest, ListingByTicketUsesTheTicketIndex) {
   std::vector<ExecutionFilter> filters(5);
   for (ExecutionFilter& f : filters) f.ticket_id = "T1";
@@ -1366,24 +1387,80 @@ TEST_F(SqliteStoreTest, ListingByTicketUsesTheTicketIndex) {
   filters[3].end_us = 2'000;
   filters[4].before_created_us = 1'500;
   filters[4].before_id = "X9";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   for (const ExecutionFilter& f : filters) {
-    // EXPLAIN QUERY PLAN's rows: id, parent, notused, detail.
-    const std::string sql = "EXPLAIN QUERY PLAN " + SqliteStore::ListExecutionsSql(f);
-    sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    std::string plan;
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
-      plan += "\n";
-    }
-    sqlite3_finalize(stmt);
-    EXPECT_THAT(plan, HasSubstr("executions_by_ticket")) << sql;
+    const std::string plan = ListingPlan(path_, f);
+    EXPECT_THAT(plan, HasSubstr("executions_by_ticket")) << SqliteStore::ListExecutionsSql(f);
     EXPECT_THAT(plan, ::testing::Not(HasSubstr("TEMP B-TREE"))) << plan;  // no sort step
   }
-  sqlite3_close(db);
+}
+
+// Listing the executions of a status other than succeeded (the dead ones
+// to retry, the failed ones) reads the partial index by status, alone or
+// with other filters and paging; succeeded ones are not in it.
+TEST_F(SqliteStoreTest, ListingByAStatusOtherThanSucceededUsesTheStatusIndex) {
+  for (int status : {kFailed, kQueued, kRunning, kDead}) {
+    std::vector<ExecutionFilter> filters(5);
+    for (ExecutionFilter& f : filters) f.status = status;
+    filters[1].rule_id = "r1";
+    filters[2].action_type = "webhook.post";
+    filters[3].start_us = 1'000;
+    filters[3].end_us = 2'000;
+    filters[4].before_created_us = 1'500;
+    filters[4].before_id = "X9";
+    for (const ExecutionFilter& f : filters) {
+      const std::string plan = ListingPlan(path_, f);
+      EXPECT_THAT(plan, HasSubstr("executions_by_status")) << SqliteStore::ListExecutionsSql(f);
+      EXPECT_THAT(plan, ::testing::Not(HasSubstr("TEMP B-TREE"))) << plan;
+    }
+  }
+  ExecutionFilter succeeded;
+  succeeded.status = kSucceeded;
+  EXPECT_THAT(ListingPlan(path_, succeeded), ::testing::Not(HasSubstr("executions_by_status")));
+}
+
+// An execution is listed under each status it passes through, and under no
+// other: the partial index follows every change of status.
+TEST_F(SqliteStoreTest, ListingByStatusFollowsAnExecutionThroughItsLife) {
+  EventCommit c = MakeCommit("E1", "T1", 1'000);
+  c.executions.push_back(MakeExecution("x", c, "r1", "webhook.post", kQueued, 0));
+  c.executions.push_back(MakeExecution("tag", c, "r1", "ticket.tag", kSucceeded));
+  c.executions.push_back(MakeExecution("bad", c, "r1", "ticket.tag", kFailed));
+  CommitOne(c);
+  auto listed = [&] {
+    std::map<int, std::vector<std::string>> out;
+    for (int status : {kSucceeded, kFailed, kQueued, kRunning, kDead}) {
+      ExecutionFilter f;
+      f.status = status;
+      out[status] = Ids(List(f));
+    }
+    return out;
+  };
+  using Listing = std::map<int, std::vector<std::string>>;
+  EXPECT_EQ(listed(), (Listing{{kSucceeded, {"tag"}},
+                               {kFailed, {"bad"}},
+                               {kQueued, {"x"}},
+                               {kRunning, {}},
+                               {kDead, {}}}));
+  ASSERT_THAT(Ids(Value(store_->ClaimDeferred(1'000, 1'000, 10))), ElementsAre("x"));
+  EXPECT_EQ(listed()[kRunning], std::vector<std::string>{"x"});
+  EXPECT_THAT(listed()[kQueued], IsEmpty());
+  ASSERT_TRUE(store_->FinishAttempt("x", {1, kFailed, "e1", 1'000, 1'001}, kDead, 0, "").ok());
+  EXPECT_EQ(listed(), (Listing{{kSucceeded, {"tag"}},
+                               {kFailed, {"bad"}},
+                               {kQueued, {}},
+                               {kRunning, {}},
+                               {kDead, {"x"}}}));
+  ASSERT_TRUE(store_->RequeueExecution(kTenant, "x", 2'000).ok());
+  EXPECT_EQ(listed()[kQueued], std::vector<std::string>{"x"});
+  EXPECT_THAT(listed()[kDead], IsEmpty());
+  ASSERT_THAT(Ids(Value(store_->ClaimDeferred(2'000, 1'000, 10))), ElementsAre("x"));
+  ASSERT_TRUE(
+      store_->FinishAttempt("x", {2, kSucceeded, "", 2'000, 2'001}, kSucceeded, 0, "").ok());
+  EXPECT_EQ(listed(), (Listing{{kSucceeded, {"x", "tag"}},
+                               {kFailed, {"bad"}},
+                               {kQueued, {}},
+                               {kRunning, {}},
+                               {kDead, {}}}));
 }
 
 TEST_F(SqliteStoreTest, CountBacklogCountsTheOutboxAndTimers) {
