@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/observability/metrics.h"
+#include "spdlog/spdlog.h"
 
 namespace triggerfish::server::events {
 
@@ -83,6 +84,11 @@ void GroupCommitter::Loop() {
     for (auto& item : batch) commits.push_back(&item.commit);
     const auto start = std::chrono::steady_clock::now();
     std::vector<store::CommitOutcome> outcomes = store_->CommitEvents(commits);
+    if (!outcomes.empty() && !outcomes.front().status.ok()) {
+      // The store fails a batch as a whole: one line for all its events.
+      spdlog::error("{} event(s) refused: {}", outcomes.size(),
+                    std::string(outcomes.front().status.message()));
+    }
     if (metrics_ != nullptr) {
       metrics_->CommitDone(
           batch.size(),

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "server/common/strings.h"
+#include "server/common/violations.h"
 #include "server/engine/ticket_patch.h"
 
 namespace triggerfish::server::store {
@@ -32,6 +33,15 @@ void ForgetStatements(sqlite3* db) {
   StatementMap& map = StatementsOf(db);
   for (auto& [sql, stmt] : map) sqlite3_finalize(stmt);
   map.clear();
+}
+
+// A failed SQLite call as a status: RESOURCE_EXHAUSTED when the disk (or
+// the database's size limit) is full, so that callers can tell the one
+// failure that freeing space cures; INTERNAL otherwise.
+absl::Status SqliteError(int extended_code, std::string_view message) {
+  std::string text = StrCat(message, " (SQLite error ", extended_code, ")");
+  if ((extended_code & 0xff) == SQLITE_FULL) return absl::ResourceExhaustedError(std::move(text));
+  return absl::InternalError(std::move(text));
 }
 
 // A prepared statement from the connection's cache, reset for reuse on
@@ -83,8 +93,7 @@ class Statement {
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   sqlite3_stmt* raw() const { return stmt_; }
   absl::Status Error(std::string_view what) const {
-    return absl::InternalError(StrCat(what, ": ", sqlite3_errmsg(db_), " (SQLite error ",
-                                      sqlite3_extended_errcode(db_), ")"));
+    return SqliteError(sqlite3_extended_errcode(db_), StrCat(what, ": ", sqlite3_errmsg(db_)));
   }
 
  private:
@@ -342,10 +351,10 @@ absl::Status RuleNotChanged(sqlite3* db, std::string_view tenant, std::string_vi
 
 absl::Status ExecOn(sqlite3* db, const char* sql) {
   char* error = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error != nullptr ? error : "unknown error";
+  if (const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error); rc != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errstr(rc);
     sqlite3_free(error);
-    return absl::InternalError(message);
+    return SqliteError(sqlite3_extended_errcode(db), message);
   }
   return absl::OkStatus();
 }
@@ -764,9 +773,17 @@ std::vector<CommitOutcome> SqliteStore::CommitEvents(const std::vector<EventComm
     return absl::OkStatus();
   });
   if (!status.ok()) {
+    // Nothing of the batch was stored, and publishing again can succeed:
+    // UNAVAILABLE, with the reason a client or an operator can act on.
+    const bool full = absl::IsResourceExhausted(status);
+    const absl::Status failed =
+        WithReason(absl::UnavailableError(StrCat(
+                       "store commit failed", full ? " (the disk holding the store is full)" : "",
+                       ": ", status.message(), "; nothing of this event was stored")),
+                   full ? "STORE_FULL" : "STORE_COMMIT_FAILED");
     for (auto& o : outcomes) {
       o = CommitOutcome{};
-      o.status = absl::UnavailableError(StrCat("store commit failed: ", status.message()));
+      o.status = failed;
     }
   }
   return outcomes;

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
@@ -56,6 +57,8 @@ class ServerProcess {
     credentials_ = std::move(credentials);
   }
   const std::string& store_path() const { return store_path_; }
+  // Where the store goes (call before Start); by default a file in dir().
+  void set_store_path(std::string path) { store_path_ = std::move(path); }
   const std::string& dir() const { return dir_; }
   // What the server wrote to stdout/stderr so far.
   std::string log() const;
