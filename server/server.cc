@@ -167,6 +167,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   pipeline_options.on_deferred_queued = [workers] { workers->Notify(); };
   pipeline_options.metrics = metrics;
   pipeline_options.cycle_threads = config.cycle_threads;
+  pipeline_options.max_inflight_events = config.max_inflight_events;
   server->pipeline_ = std::make_unique<events::EventPipeline>(
       server->rules_.get(), server->catalog_.get(), server->host_services_.get(),
       server->committer_.get(), std::move(pipeline_options));

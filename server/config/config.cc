@@ -78,6 +78,7 @@ absl::Status CheckRanges(const ServerConfig& c) {
       {"inline_action_timeout_ms", c.inline_action_timeout_ms},
       {"cycle_threads", c.cycle_threads},
       {"stream_window", c.stream_window},
+      {"max_inflight_events", c.max_inflight_events},
       {"commit_batch", c.commit_batch},
       {"timer_poll_ms", c.timer_poll_ms},
       {"automation_interval_ms", c.automation_interval_ms},
@@ -194,6 +195,8 @@ absl::Status ApplyConfig(const nlohmann::json& json, const std::string& path, Se
       s = Read(value, key, &config->cycle_threads);
     } else if (key == "stream_window") {
       s = Read(value, key, &config->stream_window);
+    } else if (key == "max_inflight_events") {
+      s = Read(value, key, &config->max_inflight_events);
     } else if (key == "commit_batch") {
       s = Read(value, key, &config->commit_batch);
     } else if (key == "timer_poll_ms") {

@@ -43,6 +43,8 @@
 //     max_connection_idle_ms: 0    # close connections without calls for this long
 //     max_concurrent_streams: 1000 # calls at once per connection; clients queue the rest
 //   stream_window: 64              # events in flight per PublishEvents stream
+//   max_inflight_events: 10000     # published events accepted and not yet answered;
+//                                  # more are refused at once (UNAVAILABLE, OVERLOADED)
 //   commit_batch: 256              # most events in one group commit
 //   timer_poll_ms: 200             # how often due timers are looked for
 //   automation_interval_ms: 60000  # how often schedule.tick rules run
@@ -87,6 +89,7 @@ struct ServerConfig {
   int inline_action_timeout_ms = 1000;
   int cycle_threads = 4;
   int stream_window = 64;
+  int max_inflight_events = 10000;
   int commit_batch = 256;
   int timer_poll_ms = 200;
   int automation_interval_ms = 60000;

@@ -409,6 +409,22 @@ void EventPipeline::StartAsync(const std::string& tenant, v1::Event event, Done 
       return done(AsDuplicate(std::move(**stored)));
     }
   }
+  if (source == observability::EventSource::kApi) {
+    if (inflight_events_.fetch_add(1, std::memory_order_relaxed) >= options_.max_inflight_events) {
+      inflight_events_.fetch_sub(1, std::memory_order_relaxed);
+      count(EventOutcome::kOverloaded);
+      return done(WithReason(
+          absl::UnavailableError(
+              StrCat("the server holds ", options_.max_inflight_events,
+                     " published events not yet committed (max_inflight_events); this one was not "
+                     "accepted: publish it again after a backoff")),
+          "OVERLOADED"));
+    }
+    done = [this, done = std::move(done)](PublishResult result) {
+      inflight_events_.fetch_sub(1, std::memory_order_relaxed);
+      done(std::move(result));
+    };
+  }
   auto job = std::make_shared<Job>();
   job->tenant = tenant;
   job->event = std::move(event);

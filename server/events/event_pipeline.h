@@ -66,6 +66,13 @@ class EventPipeline {
     observability::Metrics* metrics = nullptr;
     // Threads that run trigger cycles (>= 1).
     int cycle_threads = 4;
+    // Published events (EventSource::kApi) accepted and not yet answered;
+    // beyond it an event is refused at once, UNAVAILABLE with the reason
+    // OVERLOADED, so that a slow disk or a flood of callers shows up as
+    // refusals a client retries, not as memory the server runs out of.
+    // Events Triggerfish emits itself are not counted (their schedulers
+    // bound them).
+    int max_inflight_events = 10000;
     // How often the watchdog looks for inline action calls past their
     // timeout (so a call is abandoned at most this much after it).
     std::chrono::milliseconds watch_interval{10};
@@ -126,6 +133,8 @@ class EventPipeline {
 
   // Events dropped because their causation chain was too long.
   int64_t dropped_by_causation() const { return dropped_by_causation_.load(); }
+  // Published events accepted and not yet answered.
+  int inflight_events() const { return inflight_events_.load(); }
 
  private:
   struct Job;
@@ -194,6 +203,7 @@ class EventPipeline {
   std::deque<FlightKey> recent_;  // committed, oldest first
 
   std::atomic<int64_t> dropped_by_causation_{0};
+  std::atomic<int> inflight_events_{0};
 };
 
 }  // namespace triggerfish::server::events

@@ -23,7 +23,7 @@ constexpr int kGrpcCodes = static_cast<int>(kGrpcCodeNames.size());  // OK .. UN
 
 constexpr std::array<std::string_view, kEventSources> kSourceNames = {"api", "timer", "automation"};
 constexpr std::array<std::string_view, kEventOutcomes> kOutcomeNames = {
-    "committed", "duplicate", "rejected", "failed", "unchanged"};
+    "committed", "duplicate", "rejected", "failed", "unchanged", "overloaded"};
 constexpr std::array<std::string_view, kActionStatuses> kActionStatusNames = {
     "succeeded", "failed", "queued", "retrying", "dead"};
 

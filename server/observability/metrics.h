@@ -32,13 +32,14 @@ inline constexpr int kEventSources = 3;
 
 // What became of an event given to the pipeline.
 enum class EventOutcome {
-  kCommitted,  // evaluated and durably committed
-  kDuplicate,  // its id was committed before: the stored result was returned
-  kRejected,   // invalid (INVALID_ARGUMENT): nothing ran
-  kFailed,     // the commit failed (UNAVAILABLE): nothing was stored
-  kUnchanged,  // a schedule tick that changed nothing (not stored)
+  kCommitted,   // evaluated and durably committed
+  kDuplicate,   // its id was committed before: the stored result was returned
+  kRejected,    // invalid (INVALID_ARGUMENT): nothing ran
+  kFailed,      // the commit failed (UNAVAILABLE): nothing was stored
+  kUnchanged,   // a schedule tick that changed nothing (not stored)
+  kOverloaded,  // refused: max_inflight_events were in flight (UNAVAILABLE)
 };
-inline constexpr int kEventOutcomes = 5;
+inline constexpr int kEventOutcomes = 6;
 
 // What became of one action execution or attempt.
 enum class ActionStatus {

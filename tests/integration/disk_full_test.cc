@@ -16,15 +16,15 @@
 #include <thread>
 #include <vector>
 
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "tests/integration/test_client.h"
+#include "tests/testing/grpc_status.h"
 
 namespace triggerfish {
 namespace {
 
 using testing::Client;
+using testing::ErrorReason;
 using testing::ServerProcess;
 
 // A tmpfs of `size` mounted on a fresh directory, unmounted and removed on
@@ -68,16 +68,6 @@ v1::Event BigEvent(const std::string& id) {
   event.mutable_ticket()->set_subject("Disk full " + id);
   event.mutable_comment()->set_body(std::string(8 * 1024, 'x'));
   return event;
-}
-
-std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return "";
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
 }
 
 TEST(DiskFullTest, AFullDiskRefusesEventsCleanlyAndLosesNothingAcknowledged) {
@@ -138,7 +128,7 @@ TEST(DiskFullTest, AFullDiskRefusesEventsCleanlyAndLosesNothingAcknowledged) {
       << server.log();
   for (const grpc::Status& refused : refusals) {
     EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
-    EXPECT_EQ(ReasonOf(refused), "STORE_FULL") << refused.error_message();
+    EXPECT_EQ(ErrorReason(refused), "STORE_FULL") << refused.error_message();
     EXPECT_NE(refused.error_message().find("the disk holding the store is full"), std::string::npos)
         << refused.error_message();
   }
@@ -154,7 +144,7 @@ TEST(DiskFullTest, AFullDiskRefusesEventsCleanlyAndLosesNothingAcknowledged) {
   }
   EXPECT_EQ(refused_again.error_code(), grpc::StatusCode::UNAVAILABLE)
       << refused_again.error_message();
-  EXPECT_EQ(ReasonOf(refused_again), "STORE_FULL") << refused_again.error_message();
+  EXPECT_EQ(ErrorReason(refused_again), "STORE_FULL") << refused_again.error_message();
   // The server still serves, and reads work.
   EXPECT_TRUE(client.Serving());
   v1::TicketRecord record;

@@ -3,7 +3,11 @@
 // reason that names the config key, and nothing is written. docs/limits.md
 // lists each limit with the test here that proves it.
 
+#include <chrono>
+#include <latch>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/integration/test_client.h"
@@ -255,10 +259,104 @@ TEST_F(LimitsTest, AStreamBeyondItsWindowIsFlowControlledNotRefused) {
   EXPECT_EQ(client_->TicketCount(), kEvents);
 }
 
+// max_inflight_events is 2 and every event's inline action takes 1.5 s, one
+// at a time (one tenant): of six events published at once, two are taken
+// and four refused at once, UNAVAILABLE with the reason OVERLOADED, leaving
+// nothing behind; the stream's events are refused one by one, the stream
+// goes on; once the two are answered, events are taken again.
+TEST(LimitsInflightTest, PublishedEventsBeyondMaxInflightEventsAreRefusedAtOnce) {
+  ServerProcess server(
+      {"--config",
+       WriteConfig(std::string("plugin_dirs: [\"") + TRIGGERFISH_FAULTY_PLUGIN_DIR + "\"]\n" +
+                   "max_inflight_events: 2\ninline_action_timeout_ms: 20000\n")});
+  ASSERT_TRUE(server.Start()) << server.log();
+  Client client(server.Channel());
+  ASSERT_TRUE(client
+                  .CreateRule("slow", R"({"name": "slow",
+                     "trigger": {"event_types": ["ticket.created"]},
+                     "actions": [{"type": "faulty.inline", "params": {"do": "sleep", "ms": 1500}}]})")
+                  .ok());
+  auto event = [](const std::string& id) {
+    return FromJson<v1::Event>(R"({"id": ")" + id +
+                               R"(", "type": "ticket.created", "ticket": {"id": "T-)" + id +
+                               R"("}})");
+  };
+
+  constexpr int kCallers = 6;
+  std::vector<grpc::Status> statuses(kCallers);
+  std::vector<std::chrono::steady_clock::duration> took(kCallers);
+  std::vector<std::thread> callers;
+  std::latch start(kCallers);
+  const auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i, channel = server.Channel()] {
+      Client mine(channel);
+      start.arrive_and_wait();
+      v1::PublishEventResponse response;
+      const auto sent = std::chrono::steady_clock::now();
+      statuses[i] = mine.Publish(event("E" + std::to_string(i)), &response);
+      took[i] = std::chrono::steady_clock::now() - sent;
+    });
+  }
+  for (auto& t : callers) t.join();
+  std::vector<int> taken;
+  std::vector<int> refused;
+  for (int i = 0; i < kCallers; ++i) {
+    if (statuses[i].ok()) {
+      taken.push_back(i);
+      continue;
+    }
+    refused.push_back(i);
+    EXPECT_LT(took[i], std::chrono::milliseconds(1000)) << "a refusal waited";
+    EXPECT_EQ(statuses[i].error_code(), grpc::StatusCode::UNAVAILABLE)
+        << statuses[i].error_message();
+    EXPECT_EQ(ErrorReason(statuses[i]), "OVERLOADED") << statuses[i].error_message();
+    EXPECT_NE(statuses[i].error_message().find("max_inflight_events"), std::string::npos)
+        << statuses[i].error_message();
+  }
+  ASSERT_EQ(taken.size(), 2u);
+  // The two taken ran one after the other.
+  EXPECT_GE(std::chrono::steady_clock::now() - began, std::chrono::seconds(3));
+  for (int i : refused) {
+    v1::TicketRecord none;
+    EXPECT_EQ(client.GetTicket("T-E" + std::to_string(i), &none).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+
+  // A stream's events beyond the limit are refused one by one, in order,
+  // and the stream goes on.
+  {
+    grpc::ClientContext context;
+    auto stream = client.events->PublishEvents(&context);
+    for (int i = 0; i < 4; ++i) {
+      v1::PublishEventRequest request;
+      *request.mutable_event() = event("S" + std::to_string(i));
+      ASSERT_TRUE(stream->Write(request));
+    }
+    stream->WritesDone();
+    std::vector<std::string> answers;
+    for (v1::PublishEventsResponse response; stream->Read(&response);) {
+      answers.push_back(response.event_id() + " " +
+                        (response.has_result() ? "ok" : std::to_string(response.error().code())));
+    }
+    EXPECT_TRUE(stream->Finish().ok());
+    const std::string unavailable = std::to_string(grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(answers, (std::vector<std::string>{"S0 ok", "S1 ok", "S2 " + unavailable,
+                                                 "S3 " + unavailable}));
+  }
+
+  // Nothing in flight now: a refused event is taken, as new.
+  v1::PublishEventResponse again;
+  ASSERT_TRUE(client.Publish(event("E" + std::to_string(refused[0])), &again).ok());
+  EXPECT_FALSE(again.duplicate());
+  EXPECT_EQ(again.fired_rules_size(), 1);
+}
+
 TEST(LimitsConfigTest, ALimitThatIsNotPositiveRefusesToStart) {
   for (const std::string& yaml :
        {std::string("stream_window: 0\n"), std::string("limits: {max_rule_bytes: -1}\n"),
-        std::string("limits: {max_event_bytes: 0}\n"), std::string("max_message_bytes: -5\n")}) {
+        std::string("limits: {max_event_bytes: 0}\n"), std::string("max_message_bytes: -5\n"),
+        std::string("max_inflight_events: 0\n")}) {
     ServerProcess server({"--config", WriteConfig(yaml)});
     EXPECT_FALSE(server.Start()) << yaml;
     EXPECT_TRUE(server.log().find("must be positive") != std::string::npos ||
