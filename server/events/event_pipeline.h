@@ -133,8 +133,6 @@ class EventPipeline {
 
   // Events dropped because their causation chain was too long.
   int64_t dropped_by_causation() const { return dropped_by_causation_.load(); }
-  // Published events accepted and not yet answered.
-  int inflight_events() const { return inflight_events_.load(); }
 
  private:
   struct Job;
@@ -203,7 +201,7 @@ class EventPipeline {
   std::deque<FlightKey> recent_;  // committed, oldest first
 
   std::atomic<int64_t> dropped_by_causation_{0};
-  std::atomic<int> inflight_events_{0};
+  std::atomic<int> inflight_events_{0};  // published, accepted, not yet answered
 };
 
 }  // namespace triggerfish::server::events

@@ -1356,9 +1356,6 @@ TEST_F(SqliteStoreTest, ADatabaseWithoutTraceColumnsOrTheListingIndexesIsMigrate
             "4bf92f3577b34da6a3ce929d0e0e4736");
 }
 
-// Listing a ticket's executions, alone or with other filters and paging,
-// reads the index by ticket: a scan of the tenant's whole trail would take
-// time in proportion to everything it ever ran.
 // EXPLAIN QUERY PLAN of the listing `f` makes, one line per step.
 std::string ListingPlan(const std::string& path, const ExecutionFilter& f) {
   sqlite3* db = nullptr;
@@ -1378,6 +1375,9 @@ std::string ListingPlan(const std::string& path, const ExecutionFilter& f) {
   return plan;
 }
 
+// Listing a ticket's executions, alone or with other filters and paging,
+// reads the index by ticket: a scan of the tenant's whole trail would take
+// time in proportion to everything it ever ran.
 TEST_F(SqliteStoreTest, ListingByTicketUsesTheTicketIndex) {
   std::vector<ExecutionFilter> filters(5);
   for (ExecutionFilter& f : filters) f.ticket_id = "T1";
