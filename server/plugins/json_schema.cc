@@ -12,6 +12,7 @@
 #include <valijson/validator.hpp>
 
 #include "absl/status/status.h"
+#include "server/plugins/valijson_re2.h"
 
 namespace triggerfish::server::plugins {
 namespace {
@@ -79,6 +80,46 @@ SchemaViolation ToViolation(const valijson::ValidationResults::Error& error) {
   return violation;
 }
 
+// Every regular expression of `schema` ("pattern" values, "patternProperties"
+// names) must compile with RE2, which matches them (valijson_re2.h). Data
+// inside the schema ("const", "enum", "default", "examples") is not looked
+// at.
+absl::Status CheckPatterns(const nlohmann::json& schema, const std::string& path) {
+  auto check = [](const std::string& pattern, const std::string& where) -> absl::Status {
+    if (SchemaPattern(pattern) != nullptr) return absl::OkStatus();
+    RE2::Options options;
+    options.set_log_errors(false);
+    const RE2 re(pattern, options);
+    return absl::InvalidArgumentError("pattern \"" + pattern + "\" at " + where +
+                                      " is not one RE2 can match (" + re.error() +
+                                      "); RE2 has no backreferences or lookaround");
+  };
+  if (schema.is_array()) {
+    for (size_t i = 0; i < schema.size(); ++i) {
+      if (auto s = CheckPatterns(schema[i], path + "/" + std::to_string(i)); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+  if (!schema.is_object()) return absl::OkStatus();
+  for (const auto& [key, value] : schema.items()) {
+    const std::string at = path + "/" + key;
+    if (key == "const" || key == "enum" || key == "default" || key == "examples") continue;
+    if (key == "pattern" && value.is_string()) {
+      if (auto s = check(value.get<std::string>(), at); !s.ok()) return s;
+      continue;
+    }
+    if (key == "patternProperties" && value.is_object()) {
+      for (const auto& [name, subschema] : value.items()) {
+        if (auto s = check(name, at); !s.ok()) return s;
+        if (auto s = CheckPatterns(subschema, at + "/" + name); !s.ok()) return s;
+      }
+      continue;
+    }
+    if (auto s = CheckPatterns(value, at); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 struct JsonSchema::Impl {
@@ -95,6 +136,7 @@ absl::StatusOr<JsonSchema> JsonSchema::Compile(const nlohmann::json& schema) {
   if (!schema.is_object() && !schema.is_boolean()) {
     return absl::InvalidArgumentError("a JSON Schema must be an object or a boolean");
   }
+  if (auto s = CheckPatterns(schema, ""); !s.ok()) return s;
   auto impl = std::make_unique<Impl>();
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);

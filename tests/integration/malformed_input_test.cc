@@ -270,6 +270,18 @@ TEST_F(MalformedInputTest, HugeStringsHitTheirLimits) {
   p->mutable_value()->set_string_value(std::string(5000, 'v'));  // over max_value_length
   ExpectRuleRejected(rule, "rule.condition.predicate.value");
 
+  // A string of 200 KB where an action's params schema has a pattern
+  // (ticket.add_tags: "^[^\\s,]+$", at most 80 characters). A matcher that
+  // recursed once per character would overflow the stack here.
+  rule = BaseRule();
+  auto* action = rule.add_actions();
+  action->set_type("ticket.add_tags");
+  google::protobuf::Value tag;
+  tag.set_string_value(std::string(200 * 1024, 'x'));
+  *(*action->mutable_params()->mutable_fields())["tags"].mutable_list_value()->add_values() = tag;
+  ExpectRuleRejected(rule, "rule.actions[0].params.tags[0]");
+  EXPECT_TRUE(client_->Serving());
+
   v1::PublishEventResponse response;
   v1::Event event = BaseEvent(std::string(129, 'e'));
   ExpectInvalid(client_->Publish(event, &response), "event.id");

@@ -24,6 +24,9 @@
  *      non-NULL init/destroy and per-action execute, every action type
  *      prefixed by "<name>.", no type served by two plugins, and that the
  *      config schema and every params schema are valid JSON Schemas (draft 7).
+ *      Their "pattern" and "patternProperties" expressions are matched with
+ *      RE2, in time linear in the string: ECMA 262 syntax without
+ *      backreferences or lookaround, which refuse the plugin at load.
  *   4. Validate the plugin's configuration against config_schema and call
  *      init once. Then execute is called any number of times, from any number
  *      of threads at once, until destroy.
