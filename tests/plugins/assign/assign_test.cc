@@ -6,16 +6,15 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <triggerfish/testing/fake_host.h>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
+
+#include "server/plugins/json_schema.h"
 
 namespace triggerfish::plugins::assign {
 namespace {
@@ -432,14 +431,10 @@ TEST_F(AssignPluginTest, MalformedDirectoryIsPermanent) {
 // True if `params` matches the params schema of `type`, as the server checks
 // when a rule is saved.
 bool SchemaAccepts(const FakeHost::Plugin& plugin, const char* type, const Json& params) {
-  Json schema_json = Json::parse(plugin.FindAction(type)->params_schema);
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::adapters::NlohmannJsonAdapter document(params);
-  return validator.validate(schema, document, nullptr);
+  auto schema = server::plugins::JsonSchema::Compile(
+      std::string_view(plugin.FindAction(type)->params_schema));
+  EXPECT_TRUE(schema.ok()) << schema.status();
+  return schema.ok() && schema->Validate(params).empty();
 }
 
 TEST_F(AssignPluginTest, ParamsSchemasAcceptGoodParams) {
